@@ -1,0 +1,77 @@
+"""Validate: check typed columns against the catalogue with pandera schemas.
+
+Values outside a variable's valid range are not errors of the file: they become missing and
+are logged (the row is kept). Schemas are built from the catalogue, so adding an indicator to
+``catalogue.yaml`` adds its check.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from analysis.catalogue import Catalogue
+
+#: pandas dtype of each catalogue dtype after parsing
+DTYPES = {
+    "number": "float64",
+    "integer": "Int64",
+    "binary": "Int8",
+    "category": "str",
+    "date": "datetime64[us]",
+    "datetime": "datetime64[us]",
+    "text": "str",
+}
+
+
+def _bound(value: object, dtype: str) -> object:
+    return pd.Timestamp(value) if dtype in ("date", "datetime") else float(value)
+
+
+def schema(catalogue: Catalogue, instrument: str, columns: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema of the given catalogue columns of an instrument (all nullable)."""
+    spec = catalogue.variables(instrument)
+    checks: dict[str, pa.Column] = {}
+    for name in columns:
+        row = spec.loc[name]
+        col_checks = []
+        if row["min"] is not None and row["max"] is not None:
+            col_checks.append(
+                pa.Check.in_range(
+                    _bound(row["min"], row["dtype"]),
+                    _bound(row["max"], row["dtype"]),
+                    name=f"range {row['min']}–{row['max']}",
+                )
+            )
+        if row["dtype"] == "category":
+            col_checks.append(pa.Check.isin(list(row["categories"])))
+        checks[name] = pa.Column(
+            DTYPES[row["dtype"]], checks=col_checks, nullable=True, coerce=False
+        )
+    return pa.DataFrameSchema(checks, strict=False, name=f"{instrument} questionnaire")
+
+
+def out_of_range(df: pd.DataFrame, catalogue: Catalogue, instrument: str) -> pd.DataFrame:
+    """Cells that fail their catalogue check: columns ``index``, ``column``, ``value``, ``check``.
+
+    Raises pandera's error unchanged for failures that are not value checks (a wrong dtype is a
+    bug in parsing, not a data problem).
+    """
+    columns = [c for c in df.columns if c in catalogue.variables(instrument).index]
+    try:
+        schema(catalogue, instrument, columns).validate(df[columns], lazy=True)
+    except SchemaErrors as err:
+        cases = err.failure_cases
+        value_failures = cases[cases["index"].notna()]
+        if len(value_failures) < len(cases):
+            raise
+        return pd.DataFrame(
+            {
+                "index": value_failures["index"].to_numpy(),
+                "column": value_failures["column"].astype(str).to_numpy(),
+                "value": value_failures["failure_case"].to_numpy(),
+                "check": value_failures["check"].astype(str).to_numpy(),
+            }
+        )
+    return pd.DataFrame(columns=["index", "column", "value", "check"])
