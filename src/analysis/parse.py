@@ -25,9 +25,11 @@ import pandas as pd
 from analysis.catalogue import header_key
 
 MISSING_MARKERS = frozenset(
-    ["-", "--", "—", ".", "n/a", "na", "nan", "none", "null", "x", "kxd", "chua co so lieu",
-     "khong co so lieu", "khong co", "chua co", "khong ro", "khong biet", "?"]
+    header_key(m)
+    for m in ["n/a", "na", "nan", "none", "null", "KXĐ", "chưa có số liệu", "không có số liệu",
+              "không có", "chưa có", "không rõ", "không biết"]
 )  # fmt: skip
+"""Missing-value markers, in :func:`header_key` form; punctuation-only cells ("-", "?") too."""
 #: Excel error values (cached results of broken formulas).
 SHEET_ERRORS = frozenset(["#div/0!", "#n/a", "#value!", "#ref!", "#name?", "#num!", "#null!"])
 APPROX = re.compile(
@@ -121,7 +123,7 @@ def parse_number(raw: pd.Series, expected: str = "a number") -> Parsed:
         parsed.changes.append((label, cells[label], numbers[label], "approximate-value"))
     for label in cells.index[dot.to_numpy()]:
         parsed.changes.append((label, cells[label], numbers[label], "dot-decimal"))
-    parsed.converted = int((vn & (cells != numbers.map(_plain))).sum())
+    parsed.converted = int((vn & ~approx & (cells != numbers.map(_plain))).sum())
     return parsed
 
 

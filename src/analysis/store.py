@@ -1,0 +1,128 @@
+"""Store: write outputs atomically, by format (a registry keyed by file suffix).
+
+Every file is written to a temporary name in its destination folder and renamed into place, so
+a reader never sees a half-written file. :func:`replace_dir` does the same for a whole folder of
+outputs that belong together (the processed tables and their log).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+Writer = Callable[[object, Path], None]
+WRITERS: dict[str, Writer] = {}
+
+
+def writer(*suffixes: str) -> Callable[[Writer], Writer]:
+    def register(func: Writer) -> Writer:
+        for suffix in suffixes:
+            WRITERS[suffix] = func
+        return func
+
+    return register
+
+
+@writer(".parquet")
+def _parquet(df: pd.DataFrame, path: Path) -> None:
+    df.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+
+
+@writer(".csv")
+def _csv(df: pd.DataFrame, path: Path) -> None:
+    # UTF-8 with BOM: opens with correct diacritics in Excel, the researchers' other tool
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+@writer(".md", ".html", ".txt")
+def _text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+@writer(".json")
+def _json(obj: object, path: Path) -> None:
+    path.write_text(
+        json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+        newline="\n",
+    )
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write(obj: object, path: str | Path) -> Path:
+    """Write ``obj`` with the writer registered for the suffix of ``path``, atomically."""
+    path = Path(path)
+    try:
+        func = WRITERS[path.suffix.lower()]
+    except KeyError:
+        raise ValueError(
+            f"no writer for {path.suffix!r} files (known: {sorted(WRITERS)})"
+        ) from None
+    with atomic_path(path) as tmp:
+        func(obj, tmp)
+    return path
+
+
+def replace_dir(outputs: dict[str, object], out_dir: str | Path) -> list[Path]:
+    """Write a set of outputs (relative name → object) as one unit, replacing ``out_dir``.
+
+    Everything is written to a sibling temporary folder first; only when all files are written
+    does it take the place of ``out_dir``. Files in ``out_dir`` not named in ``outputs`` (e.g.
+    ``.gitkeep``) are carried over.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    try:
+        for name, obj in outputs.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            WRITERS[target.suffix.lower()](obj, target)
+        if out_dir.exists():
+            for keep in out_dir.iterdir():
+                if keep.name.startswith(".") and keep.is_file() and keep.name not in outputs:
+                    shutil.copy2(keep, staging / keep.name)
+            os.replace(out_dir, old)
+        os.replace(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+    return [out_dir / name for name in outputs]
+
+
+def fingerprint(paths: list[Path], root: Path | None = None) -> dict[str, str]:
+    """SHA-256 of each file, keyed by its path relative to ``root``."""
+    digests = {}
+    for path in sorted(paths):
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        key = path.relative_to(root).as_posix() if root else path.as_posix()
+        digests[key] = h.hexdigest()
+    return digests

@@ -1,0 +1,115 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.parse import (
+    ValueProblem,
+    parse_binary,
+    parse_category,
+    parse_date,
+    parse_datetime,
+    parse_integer,
+    parse_number,
+    parse_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "approx"),
+    [
+        ("93,7", 93.7, False),
+        ("93,7%", 93.7, False),
+        ("1.706,44", 1706.44, False),
+        ("625.200", 625200.0, False),
+        ("108,94%", 108.94, False),
+        ("gần 85%", 85.0, True),
+        ("hơn 46%", 46.0, True),
+        ("trên 90%", 90.0, True),
+        ("khoảng 2.100", 2100.0, True),
+        ("Xấp xỉ 70", 70.0, True),
+        ("tren 90 %", 90.0, True),
+        ("1 200", 1200.0, False),
+        ("-3", -3.0, False),
+        ("85.5", 85.5, False),
+    ],
+)
+def test_numbers_in_vietnamese_locale(text, value, approx):
+    parsed = parse_number(pd.Series([text]))
+    assert parsed.values[0] == pytest.approx(value)
+    assert bool(parsed.approx[0]) is approx
+
+
+def test_missing_markers_become_missing_and_are_logged():
+    parsed = parse_number(pd.Series(["-", "N/A", "chưa có số liệu", "", None, "#DIV/0!"], dtype=object))
+    assert parsed.values.isna().all()
+    rules = sorted(rule for *_, rule in parsed.changes)
+    assert rules == ["missing-marker"] * 3 + ["sheet-error-cell"]
+
+
+def test_xlsx_numbers_pass_through():
+    parsed = parse_number(pd.Series([93.7, 12, "45,5"], dtype=object))
+    assert parsed.values.tolist() == [93.7, 12.0, 45.5]
+
+
+@pytest.mark.parametrize("bad", ["abc", "1.2.3", "85%%", "12,3,4", "1e5x"])
+def test_garbage_raises_with_the_cell(bad):
+    with pytest.raises(ValueProblem) as err:
+        parse_number(pd.Series(["1", bad], index=[10, 11]))
+    assert err.value.label == 11
+    assert err.value.value == bad
+
+
+def test_approximate_and_dot_decimal_are_logged_cell_by_cell():
+    parsed = parse_number(pd.Series(["gần 85%", "85.5", "93,7"]))
+    assert [(i, rule) for i, _, _, rule in parsed.changes] == [(0, "approximate-value"), (1, "dot-decimal")]
+    assert parsed.converted == 1
+
+
+def test_integer_rejects_fractions_softly():
+    parsed = parse_integer(pd.Series(["8", "8,5", None]))
+    assert parsed.values.dtype == "Int64"
+    assert parsed.values.tolist()[0] == 8 and pd.isna(parsed.values[1])
+    assert parsed.changes[0][3] == "not-a-whole-number"
+
+
+def test_binary_answers():
+    parsed = parse_binary(pd.Series(["Có", "Không", "co", "khong", 1, 0.0, None, "1"], dtype=object))
+    assert parsed.values.tolist()[:6] == [1, 0, 1, 0, 1, 0]
+    assert pd.isna(parsed.values[6])
+    with pytest.raises(ValueProblem):
+        parse_binary(pd.Series(["có lẽ"]))
+
+
+def test_categories_ignore_case_and_diacritics():
+    parsed = parse_category(pd.Series(["Xa", "PHƯỜNG", "thi tran", "đặc khu"]), ["xã", "phường", "thị trấn"])
+    assert parsed.values.tolist()[:3] == ["xã", "phường", "thị trấn"]
+    assert pd.isna(parsed.values[3])
+    assert parsed.changes[0][3] == "unknown-category"
+
+
+def test_datetimes_day_first_and_iso_with_offsets():
+    parsed = parse_datetime(
+        pd.Series(["02/11/2023 08:15", "2023-11-02T08:15:00.000+07:00", "2023-11-02T01:15:00Z", "2023-11-02 08:15"])
+    )
+    assert (parsed.values == pd.Timestamp("2023-11-02 08:15")).all()
+    with pytest.raises(ValueProblem):
+        parse_datetime(pd.Series(["32/13/2023"]))
+
+
+def test_month_year_dates_are_first_of_month_and_approximate():
+    parsed = parse_date(pd.Series(["10/2022", "15/03/2023"]))
+    assert parsed.values.tolist() == [pd.Timestamp("2022-10-01"), pd.Timestamp("2023-03-15")]
+    assert parsed.approx.tolist() == [True, False]
+
+
+def test_text_is_nfc_without_control_characters():
+    decomposed = "Ca\u0302\u0300m La"  # NFD-ish input
+    parsed = parse_text(pd.Series([f"  {decomposed}\u200f ", "a\x00b", None]))
+    assert parsed.values[0] == "Cầm La"
+    assert parsed.values[1] == "ab"
+    assert pd.isna(parsed.values[2])
+
+
+def test_numbers_are_float64():
+    parsed = parse_number(pd.Series(["1", "2,5"]))
+    assert parsed.values.dtype == np.float64
