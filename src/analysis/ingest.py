@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,7 +128,7 @@ def _header_line(path: Path, text: str) -> list[str]:
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip(", \t;"):
         raise RawDataError(path, "the first line is blank", row=1, expected="a header row")
-    return next(csv.reader([first]))
+    return [unicodedata.normalize("NFC", h).strip() for h in next(csv.reader([first]))]
 
 
 @reader(".csv", ".txt")

@@ -1,0 +1,131 @@
+import unicodedata
+
+import openpyxl
+import pytest
+
+from analysis import catalogue, ingest
+from analysis.exceptions import RawDataError
+
+CAT = catalogue.load()
+HEADER = "Tỉnh/Thành phố,Quận/Huyện,Xã/Phường/Thị trấn,Năm khảo sát,Tỷ lệ hồ sơ nộp trực tuyến,Họ tên người điền,Cột lạ"
+ROWS = [
+    'Quảng Ninh,Thị xã Quảng Yên,Xã Cẩm La,2023,"93,7",Nguyễn Văn A,x',
+    "Quảng Ninh,TX Quảng Yên,P. Yên Giang,2023,gần 85%,Trần Thị B,y",
+]
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def cp1258_bytes(text):
+    """Windows-1258 as Vietnamese software writes it: base letters plus combining tone marks."""
+    out = bytearray()
+    for ch in text:
+        nfd = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in TONES))
+        out += (base + "".join(c for c in nfd if c in TONES)).encode("cp1258")
+    return bytes(out)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_reads_utf8_with_and_without_bom(tmp_path, encoding):
+    table = ingest.read(write(tmp_path / "a.csv", "\n".join([HEADER, *ROWS]) + "\n", encoding), CAT)
+    assert table.instrument == "commune"
+    assert table.data["Xã/Phường/Thị trấn"].tolist() == ["Xã Cẩm La", "P. Yên Giang"]
+    assert table.rows.tolist() == [2, 3]
+    assert table.columns["Tỷ lệ hồ sơ nộp trực tuyến"] == "dossiers_online_pct"
+
+
+def test_personal_and_unknown_columns_are_not_read(tmp_path):
+    table = ingest.read(write(tmp_path / "a.csv", "\n".join([HEADER, *ROWS]) + "\n"), CAT)
+    assert "Họ tên người điền" not in table.data
+    assert set(table.skipped) == {"Họ tên người điền", "Cột lạ"}
+
+
+def test_reads_windows_1258_and_recomposes(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(cp1258_bytes("\n".join([HEADER, *ROWS]) + "\n"))
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    table = ingest.read(path, CAT)
+    assert table.encoding == "cp1258"
+    assert table.data["Xã/Phường/Thị trấn"].tolist() == ["Xã Cẩm La", "P. Yên Giang"]
+
+
+def test_kobo_headers(tmp_path):
+    text = "_id,thong_tin/tinh,thong_tin/xa,thong_tin/nam,chinh_quyen_so/ho_so_truc_tuyen,_uuid\n1,Quảng Ninh,Cẩm La,2023,50,u1\n"
+    table = ingest.read(write(tmp_path / "k.csv", text), CAT)
+    assert table.instrument == "commune"
+    assert sorted(table.columns.values()) == ["commune", "dossiers_online_pct", "province", "wave"]
+
+
+def test_xlsx_with_title_rows(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["BÁO CÁO KẾT QUẢ CHUYỂN ĐỔI SỐ CẤP XÃ NĂM 2023"])
+    sheet.append([])
+    sheet.append(HEADER.split(","))
+    sheet.append(["Quảng Ninh", "TX Quảng Yên", "Xã Cẩm La", 2023, 93.7, "A", "x"])
+    book.save(tmp_path / "a.xlsx")
+    table = ingest.read(tmp_path / "a.xlsx", CAT)
+    assert table.rows.tolist() == [4]
+    assert table.data["Tỷ lệ hồ sơ nộp trực tuyến"].tolist() == [93.7]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (
+            "Tỉnh/Thành phố,Xã/Phường/Thị trấn\n".encode()
+            .decode("cp1252", "replace")
+            .encode("utf-8"),
+            "double-encoded",
+        ),
+        (b"\n\nfoo", "blank"),
+        ("Tỉnh/Thành phố,Tỉnh/Thành phố,Xã/Phường/Thị trấn,Năm khảo sát\n".encode(), "duplicated"),
+        (
+            "Tỉnh/Thành phố,Năm khảo sát,Tỷ lệ hồ sơ nộp trực tuyến\nQuảng Ninh,2023,5\n".encode(),
+            "required column",
+        ),
+        (b"a,b,c\n1,2,3\n", "match no questionnaire"),
+        ((HEADER + "\n" + ROWS[0] + ",extra,cells\n").encode(), "number of cells"),
+        (b"\x81\x8d\x8f\x90\x9d" * 20, "undecodable"),
+    ],
+)
+def test_bad_files_raise_clear_errors(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(RawDataError) as err:
+        ingest.read(path, CAT)
+    assert message in str(err.value)
+    assert "bad.csv" in str(err.value)
+
+
+def test_missing_required_column_names_it(tmp_path):
+    path = write(
+        tmp_path / "a.csv",
+        "Tỉnh/Thành phố,Năm khảo sát,Tỷ lệ hồ sơ nộp trực tuyến\nQuảng Ninh,2023,5\n",
+    )
+    with pytest.raises(RawDataError) as err:
+        ingest.read(path, CAT)
+    assert err.value.column == "Xã/Phường/Thị trấn"
+    assert err.value.row == 1
+
+
+def test_not_a_workbook(tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(RawDataError, match="not a readable XLSX"):
+        ingest.read(path, CAT)
+
+
+def test_unsupported_suffix(tmp_path):
+    with pytest.raises(RawDataError, match="unsupported"):
+        ingest.read(write(tmp_path / "a.pdf", "x"), CAT)
