@@ -1,0 +1,68 @@
+import os
+
+import pandas as pd
+import pytest
+
+from analysis import store
+
+
+def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "t.csv"
+    store.write(pd.DataFrame({"a": [1]}), target)
+    assert target.read_text("utf-8-sig").startswith("a")
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "t.csv"
+    store.write(pd.DataFrame({"a": [1]}), target)
+    before = target.read_bytes()
+
+    def boom(obj, path):
+        path.write_text("half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(store.WRITERS, ".csv", boom)
+    with pytest.raises(RuntimeError):
+        store.write(pd.DataFrame({"a": [2]}), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_unknown_suffix():
+    with pytest.raises(ValueError, match="no writer"):
+        store.write("x", "a.unknown")
+
+
+def test_replace_dir_is_all_or_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "processed"
+    out.mkdir()
+    (out / ".gitkeep").write_text("")
+    store.replace_dir({"a.csv": pd.DataFrame({"x": [1]}), "m.json": {"k": 1}}, out)
+    assert sorted(p.name for p in out.iterdir()) == [".gitkeep", "a.csv", "m.json"]
+    snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    original = store.WRITERS[".json"]
+
+    def boom(obj, path):
+        raise RuntimeError("killed")
+
+    monkeypatch.setitem(store.WRITERS, ".json", boom)
+    with pytest.raises(RuntimeError):
+        store.replace_dir({"a.csv": pd.DataFrame({"x": [2]}), "m.json": {"k": 2}}, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == snapshot
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
+    monkeypatch.setitem(store.WRITERS, ".json", original)
+
+
+def test_fingerprint_is_content_hash(tmp_path):
+    (tmp_path / "a").write_bytes(b"x")
+    (tmp_path / "b").write_bytes(b"x")
+    digests = store.fingerprint([tmp_path / "b", tmp_path / "a"], tmp_path)
+    assert list(digests) == ["a", "b"]
+    assert (
+        digests["a"]
+        == digests["b"]
+        == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+    )
+    assert os.path.exists(tmp_path / "a")
