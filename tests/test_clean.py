@@ -1,0 +1,211 @@
+"""End-to-end cleaning on small hand-made exports, and its error paths."""
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import clean, cli
+from analysis.exceptions import RawDataError
+
+COMMUNE = (
+    "Tỉnh/Thành phố,Quận/Huyện,Xã/Phường/Thị trấn,Năm khảo sát,Thời điểm gửi phiếu,"
+    "Tỷ lệ hồ sơ nộp trực tuyến,Tỷ lệ người dân kích hoạt định danh điện tử (VNeID),Số thôn,"
+    "Người điền phiếu,Số điện thoại liên hệ\n"
+    'Tỉnh Quảng Ninh,TX Quảng Yên,P. Yên Giang,2023,01/12/2023 09:00,"93,7%",gần 85%,8,Nguyễn Văn An,0912 345 678\n'
+    'Quang Ninh,Thi xa Quang Yen,xa Cam La,2023,02/12/2023 10:00,"46,5",112,6,Trần Thị Bình,0987654321\n'
+    'Quảng Ninh,Quảng Yên,Xã Cẩm La,2023,03/12/2023 10:00,"47,5",80,6,Trần Thị Bình,0987654321\n'
+    "Quảng Ninh,Quảng Yên,Xã Không Tồn Tại,2023,03/12/2023 10:00,10,20,3,Lê C,0911111111\n"
+    ",,,,,,,,,\n"
+    'Tổng cộng,,,,,"60,1",,,,\n'
+)
+HOUSEHOLD = (
+    "tinh,huyen,xa,nam,_submission_time,ho_ten,sdt,cccd,y_kien,trong_so,co_vneid,hai_long\n"
+    "Quảng Ninh,Quảng Yên,Yên Giang,2023,2023-12-01T08:00:00+07:00,Phạm Văn Dũng,0912000111,001203004005,Rất tốt <script>alert(1)</script>,120,Có,5\n"
+    "Quảng Ninh,Quảng Yên,Yên Giang,2023,2023-12-02T08:00:00+07:00,Phạm Văn Dũng,0912000111,001203004005,Sửa lại,120,Có,4\n"
+    "Quảng Ninh,Quảng Yên,Cẩm La,2023,2023-12-01T09:00:00+07:00,Hoàng Thị Em,0912000222,002203004006,,95,Không,3\n"
+)
+PILOTS = "Tỉnh,Huyện,Xã,Ngày bắt đầu,Mô hình\nQuảng Ninh,Quảng Yên,Phường Yên Giang,15/10/2022,Xã phường chuyển đổi số\nQuảng Ninh,Quảng Yên,Xã Cẩm La,10/2022,Xã phường chuyển đổi số\n"
+PERSONAL = [
+    "Nguyễn Văn An",
+    "0912 345 678",
+    "Phạm Văn Dũng",
+    "0912000111",
+    "001203004005",
+    "<script>",
+    "Hoàng Thị Em",
+]
+
+
+def make_raw(root: Path, commune: str = COMMUNE) -> Path:
+    raw = root / "raw"
+    (raw / "commune").mkdir(parents=True)
+    (raw / "household").mkdir()
+    (raw / "commune" / "qn-2023.csv").write_bytes(commune.encode("utf-8-sig"))
+    (raw / "household" / "qn-2023.csv").write_text(HOUSEHOLD, encoding="utf-8")
+    (raw / "pilots.csv").write_text(PILOTS, encoding="utf-8")
+    (raw / "README.md").write_text("synthetic", encoding="utf-8")
+    return raw
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def cleaned(tmp_path_factory):
+    root = tmp_path_factory.mktemp("clean")
+    raw = make_raw(root)
+    before = digest(raw)
+    result = clean.run(raw, root / "processed")
+    return result, root, before
+
+
+def test_outputs_written(cleaned):
+    _, root, _ = cleaned
+    names = sorted(p.name for p in (root / "processed").iterdir())
+    assert names == [
+        "cleaning_log.csv",
+        "codebook.csv",
+        "codebook.md",
+        "communes.parquet",
+        "duplicates.csv",
+        "households.parquet",
+        "manifest.json",
+        "pilots.parquet",
+        "unmatched_units.csv",
+    ]
+
+
+def test_raw_files_untouched(cleaned):
+    _, root, before = cleaned
+    assert digest(root / "raw") == before
+
+
+def test_units_matched_with_both_periods(cleaned):
+    result, _, _ = cleaned
+    c = result.communes.set_index("commune_code_old", drop=False)
+    assert {7162, 7171} <= set(c["commune_code_old"].dropna())
+    assert c.loc[7171, "commune_name_new"].endswith("Phong Cốc")
+    assert (c.loc[[7162, 7171], "province_code_old"] == 22).all()
+
+
+def test_duplicates_keep_latest_and_are_reported(cleaned):
+    result, _, _ = cleaned
+    cam_la = result.communes[result.communes["commune_code_old"] == 7171]
+    assert len(cam_la) == 1 and cam_la["dossiers_online_pct"].iloc[0] == 47.5
+    d = result.duplicates
+    assert set(d.loc[d["instrument"] == "commune", "source_row"]) == {3, 4}
+    assert (
+        "dossiers_online_pct"
+        in d.loc[d["kept"] & (d["instrument"] == "commune"), "differs_from_kept"].iloc[0]
+    )
+    households = result.households
+    assert len(households) == 2
+    assert households.loc[households["commune_code_old"] == 7162, "satisfaction"].tolist() == [4.0]
+
+
+def test_unmatched_kept_and_listed(cleaned):
+    result, _, _ = cleaned
+    assert "Xã Không Tồn Tại" in result.communes["commune"].tolist()
+    assert result.unmatched["commune"].tolist() == ["Xã Không Tồn Tại"]
+    assert result.unmatched["match_status"].tolist() == ["unmatched"]
+
+
+def test_log_records_each_correction(cleaned):
+    result, _, _ = cleaned
+    log = result.log
+    rules = set(log["rule"])
+    assert {
+        "blank-row-dropped",
+        "total-row-dropped",
+        "approximate-value",
+        "personal-column-not-read",
+        "file-ignored (not a CSV/XLSX export)",
+    } <= rules
+    out = log[log["rule"].str.startswith("out-of-range")]
+    assert out[["row", "variable", "old_value"]].values.tolist() == [[3, "vneid_pct", "112.0"]]
+    approx = log[log["rule"] == "approximate-value"].iloc[0]
+    assert (approx["file"], approx["row"], approx["old_value"]) == (
+        "commune/qn-2023.csv",
+        2,
+        "gần 85%",
+    )
+
+
+def test_approximate_flag_and_locale_numbers(cleaned):
+    result, _, _ = cleaned
+    yg = result.communes[result.communes["commune_code_old"] == 7162].iloc[0]
+    assert yg["dossiers_online_pct"] == pytest.approx(93.7)
+    assert yg["vneid_pct"] == 85 and bool(yg["vneid_pct_approx"])
+
+
+def test_pilot_status_and_adoption_wave(cleaned):
+    result, _, _ = cleaned
+    c = result.communes.set_index("commune_code_old")
+    assert c.loc[7162, "adoption_wave"] == 2023 and bool(c.loc[7162, "treated"])
+    assert not result.communes.loc[result.communes["commune_code_old"].isna(), "pilot"].any()
+
+
+def test_no_personal_data_in_any_output(cleaned):
+    _, root, _ = cleaned
+    for path in (root / "processed").iterdir():
+        if path.suffix == ".parquet":
+            text = pd.read_parquet(path).to_csv()
+        else:
+            text = path.read_text("utf-8-sig")
+        for value in PERSONAL:
+            assert value not in text, (path.name, value)
+
+
+def test_codebook_describes_every_column(cleaned):
+    result, _, _ = cleaned
+    book = result.codebook
+    for table, df in [("communes", result.communes), ("households", result.households)]:
+        assert set(book.loc[book["table"] == table, "column"]) == set(df.columns)
+    assert book["label_vi"].notna().all()
+
+
+def test_deterministic(tmp_path, cleaned):
+    _, root, _ = cleaned
+    clean.run(root / "raw", tmp_path / "again")
+    assert digest(tmp_path / "again") == digest(root / "processed")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "row", "column", "message"),
+    [
+        ("Tỉnh Quảng Ninh,TX", "Tỉnh Quảng Nihn Xyz,TX", 2, "province", "unknown province"),
+        ('"93,7%"', "abc", 2, "Tỷ lệ hồ sơ nộp trực tuyến", "value cannot be read"),
+        (",2023,02/12", ",,02/12", 3, "Năm khảo sát", "required value is missing"),
+    ],
+)
+def test_bad_input_names_file_row_column_and_writes_nothing(
+    tmp_path, old, new, row, column, message
+):
+    raw = make_raw(tmp_path, COMMUNE.replace(old, new, 1))
+    out = tmp_path / "processed"
+    with pytest.raises(RawDataError) as err:
+        clean.run(raw, out)
+    assert (err.value.file, err.value.row, err.value.column) == ("commune/qn-2023.csv", row, column)
+    assert message in str(err.value)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+def test_cli_exit_code_and_previous_outputs_kept(tmp_path, capsys):
+    raw = make_raw(tmp_path)
+    out = tmp_path / "processed"
+    assert cli.main(["clean", "--raw", str(raw), "--out", str(out)]) == 0
+    before = digest(out)
+    (raw / "commune" / "qn-2023.csv").write_bytes(
+        COMMUNE.replace('"93,7%"', "abc").encode("utf-8-sig")
+    )
+    assert cli.main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
+    assert "row 2" in capsys.readouterr().err
+    assert digest(out) == before
