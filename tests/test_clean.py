@@ -1,12 +1,14 @@
 """End-to-end cleaning on small hand-made exports, and its error paths."""
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis import clean, cli
+from analysis import clean
 from analysis.exceptions import RawDataError
 
 COMMUNE = (
@@ -103,7 +105,7 @@ def test_duplicates_keep_latest_and_are_reported(cleaned):
     assert set(d.loc[d["instrument"] == "commune", "source_row"]) == {3, 4}
     assert (
         "dossiers_online_pct"
-        in d.loc[d["kept"] & (d["instrument"] == "commune"), "differs_from_kept"].iloc[0]
+        in d.loc[~d["kept"] & (d["instrument"] == "commune"), "differs_from_kept"].iloc[0]
     )
     households = result.households
     assert len(households) == 2
@@ -198,14 +200,17 @@ def test_bad_input_names_file_row_column_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
 
 
-def test_cli_exit_code_and_previous_outputs_kept(tmp_path, capsys):
+def test_cli_exit_code_and_previous_outputs_kept(tmp_path):
     raw = make_raw(tmp_path)
     out = tmp_path / "processed"
-    assert cli.main(["clean", "--raw", str(raw), "--out", str(out)]) == 0
+    command = [sys.executable, "-m", "analysis", "clean", "--raw", str(raw), "--out", str(out)]
+    assert subprocess.run(command, capture_output=True).returncode == 0
     before = digest(out)
     (raw / "commune" / "qn-2023.csv").write_bytes(
         COMMUNE.replace('"93,7%"', "abc").encode("utf-8-sig")
     )
-    assert cli.main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
-    assert "row 2" in capsys.readouterr().err
+    failed = subprocess.run(command, capture_output=True, text=True)
+    assert failed.returncode == 2
+    assert "commune/qn-2023.csv, row 2, column 'Tỷ lệ hồ sơ nộp trực tuyến'" in failed.stderr
+    assert "Traceback" not in failed.stderr
     assert digest(out) == before

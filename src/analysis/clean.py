@@ -178,7 +178,7 @@ def _typed(table: ingest.RawTable, catalogue: Catalogue, rel: str, clog: _Log) -
                     None,
                     "vietnamese-number-format-converted",
                 )
-    for name in ("province", "commune", "wave"):
+    for name in spec.index[spec["required"] & (spec["kind"] == "key")]:
         missing = out[name].isna()
         if missing.any():
             idx = out.index[missing][0]
@@ -222,7 +222,9 @@ def _match_units(df: pd.DataFrame, instrument: str, unmatched: list[pd.DataFrame
     if df.empty:
         return df
     parts = []
-    for period, part in df.groupby(period_of(df["wave"]), sort=True):
+    # the pilot registry has no wave: its names are those of the survey waves (old units)
+    periods = period_of(df["wave"]) if "wave" in df else pd.Series("old", index=df.index)
+    for period, part in df.groupby(periods, sort=True):
         provinces = part["province"].drop_duplicates()
         found = units.match_provinces(provinces, period=period)
         unknown = found["status"] != "matched"
@@ -302,16 +304,22 @@ def deduplicate(
     report = pd.DataFrame()
     if dup.any():
         groups = df[dup].assign(_key=key[dup], kept=~drop[dup])
-        kept_rows = groups[groups["kept"]].set_index("_key")
+        kept_rows = groups[groups["kept"]].set_index("_key").reindex(groups["_key"])
+        kept_rows.index = groups.index
         value_cols = [
             c
             for c in df.columns
             if c not in ("source_file", "source_row", "submitted_at") and not c.endswith("_approx")
         ]
-        differs = []
-        for _, row in groups.iterrows():
-            ref = kept_rows.loc[row["_key"]]
-            differs.append(";".join(c for c in value_cols if not _same(row[c], ref[c])))
+        same = pd.DataFrame(
+            {
+                c: (groups[c] == kept_rows[c]).fillna(False).astype(bool)
+                | (groups[c].isna() & kept_rows[c].isna())
+                for c in value_cols
+            }
+        )
+        names = np.array(value_cols, dtype=object)
+        differs = [";".join(names[~row]) for row in same.to_numpy()]
         report = pd.DataFrame(
             {
                 "instrument": instrument,
@@ -327,14 +335,6 @@ def deduplicate(
             }
         )
     return df[~drop].reset_index(drop=True), report
-
-
-def _same(a: object, b: object) -> bool:
-    if pd.isna(a) and pd.isna(b):
-        return True
-    if pd.isna(a) or pd.isna(b):
-        return False
-    return a == b
 
 
 def _attach_pilots(df: pd.DataFrame, pilots: pd.DataFrame) -> pd.DataFrame:
