@@ -15,7 +15,9 @@ def _canonical(name: str) -> str:
 
 def pyproject_pins() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    specs = project["dependencies"] + [s for group in project["optional-dependencies"].values() for s in group]
+    specs = project["dependencies"] + [
+        s for group in project["optional-dependencies"].values() for s in group
+    ]
     pins = {}
     for spec in specs:
         name, sep, version = spec.partition("==")

@@ -40,7 +40,9 @@ def test_numbers_in_vietnamese_locale(text, value, approx):
 
 
 def test_missing_markers_become_missing_and_are_logged():
-    parsed = parse_number(pd.Series(["-", "N/A", "chưa có số liệu", "", None, "#DIV/0!"], dtype=object))
+    parsed = parse_number(
+        pd.Series(["-", "N/A", "chưa có số liệu", "", None, "#DIV/0!"], dtype=object)
+    )
     assert parsed.values.isna().all()
     rules = sorted(rule for *_, rule in parsed.changes)
     assert rules == ["missing-marker"] * 3 + ["sheet-error-cell"]
@@ -61,7 +63,10 @@ def test_garbage_raises_with_the_cell(bad):
 
 def test_approximate_and_dot_decimal_are_logged_cell_by_cell():
     parsed = parse_number(pd.Series(["gần 85%", "85.5", "93,7"]))
-    assert [(i, rule) for i, _, _, rule in parsed.changes] == [(0, "approximate-value"), (1, "dot-decimal")]
+    assert [(i, rule) for i, _, _, rule in parsed.changes] == [
+        (0, "approximate-value"),
+        (1, "dot-decimal"),
+    ]
     assert parsed.converted == 1
 
 
@@ -73,7 +78,9 @@ def test_integer_rejects_fractions_softly():
 
 
 def test_binary_answers():
-    parsed = parse_binary(pd.Series(["Có", "Không", "co", "khong", 1, 0.0, None, "1"], dtype=object))
+    parsed = parse_binary(
+        pd.Series(["Có", "Không", "co", "khong", 1, 0.0, None, "1"], dtype=object)
+    )
     assert parsed.values.tolist()[:6] == [1, 0, 1, 0, 1, 0]
     assert pd.isna(parsed.values[6])
     with pytest.raises(ValueProblem):
@@ -81,7 +88,9 @@ def test_binary_answers():
 
 
 def test_categories_ignore_case_and_diacritics():
-    parsed = parse_category(pd.Series(["Xa", "PHƯỜNG", "thi tran", "đặc khu"]), ["xã", "phường", "thị trấn"])
+    parsed = parse_category(
+        pd.Series(["Xa", "PHƯỜNG", "thi tran", "đặc khu"]), ["xã", "phường", "thị trấn"]
+    )
     assert parsed.values.tolist()[:3] == ["xã", "phường", "thị trấn"]
     assert pd.isna(parsed.values[3])
     assert parsed.changes[0][3] == "unknown-category"
@@ -89,7 +98,14 @@ def test_categories_ignore_case_and_diacritics():
 
 def test_datetimes_day_first_and_iso_with_offsets():
     parsed = parse_datetime(
-        pd.Series(["02/11/2023 08:15", "2023-11-02T08:15:00.000+07:00", "2023-11-02T01:15:00Z", "2023-11-02 08:15"])
+        pd.Series(
+            [
+                "02/11/2023 08:15",
+                "2023-11-02T08:15:00.000+07:00",
+                "2023-11-02T01:15:00Z",
+                "2023-11-02 08:15",
+            ]
+        )
     )
     assert (parsed.values == pd.Timestamp("2023-11-02 08:15")).all()
     with pytest.raises(ValueProblem):
