@@ -23,7 +23,7 @@ KINDS = ("indicator", "context", "key", "meta", "weight", "personal")
 DTYPES = ("number", "integer", "binary", "category", "date", "datetime", "text")
 COLUMNS = [
     "name", "instrument", "kind", "dtype", "unit", "min", "max", "higher_is_better", "level",
-    "section", "label_vi", "label_en", "aliases", "required", "categories",
+    "section", "label_vi", "label_en", "aliases", "required", "categories", "headline",
 ]  # fmt: skip
 
 
@@ -55,6 +55,11 @@ class Catalogue:
     def indicators(self, instrument: str = "commune") -> list[str]:
         """Names of the outcome indicators of an instrument."""
         return self.variables(instrument, "indicator")["name"].tolist()
+
+    def headline(self, instrument: str = "commune") -> list[str]:
+        """Names of the headline indicators of an instrument (reported first in briefs)."""
+        rows = self.variables(instrument, "indicator")
+        return rows.loc[rows["headline"], "name"].tolist()
 
     def header_map(self, instrument: str) -> dict[str, str]:
         """Normalised raw header → catalogue name, for one instrument."""
@@ -130,4 +135,5 @@ def load(path: str | Path | None = None) -> Catalogue:
     ).astype({"min": object, "max": object})
     table["aliases"] = table["aliases"].apply(lambda a: list(a or []))
     table["required"] = table["required"].fillna(False).astype(bool)
+    table["headline"] = table["headline"].fillna(False).astype(bool)
     return Catalogue(table)

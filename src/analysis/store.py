@@ -56,6 +56,51 @@ def _json(obj: object, path: Path) -> None:
     )
 
 
+#: Fixed time stamp for workbook properties and zip entries: the same tables give the same bytes.
+FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """Re-pack a zip archive (XLSX) with fixed entry times (zipfile stamps the current time)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, src.read(info))
+    return out.getvalue()
+
+
+def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (=, +, @, - before a non-digit, tab,
+    carriage return) get a leading apostrophe, as OWASP advises against formula injection."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype.kind in "OUT" or str(out[col].dtype) == "str":
+            text = out[col].astype("str")
+            risky = text.str.match(r"^(?:[=+@\t\r]|-(?![0-9.]))").fillna(False).astype(bool)
+            out[col] = out[col].where(~risky, "'" + text)
+    return out
+
+
+@writer(".xlsx")
+def _xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """One sheet per table (names cut to Excel's 31 characters), reproducible bytes."""
+    import datetime as dt
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        for name, df in sheets.items():
+            safe_cells(df).to_excel(xl, sheet_name=name[:31], index=False)
+        xl.book.properties.created = xl.book.properties.modified = dt.datetime(*FIXED_TIME)
+    path.write_bytes(deterministic_zip(buf.getvalue()))
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``."""
