@@ -97,6 +97,14 @@ def resolve(params: BriefParams, data: Dataset | None = None) -> tuple[Place, in
     return place, wave, data
 
 
+def comparison_groups(df: pd.DataFrame, wave: int) -> pd.DataFrame:
+    """Rows of ``wave`` in the comparison: pilots under way (``group`` 1) and non-pilots (0);
+    pilots not yet under way are left out."""
+    rows = df[(df["wave"] == wave) & (df["treated"] | ~df["pilot"])].copy()
+    rows["group"] = rows["treated"].astype(int)
+    return rows
+
+
 @dataclass(frozen=True)
 class Record:
     """A brief's summary, displayed under :data:`RECORD_MIME` (invisible in the HTML)."""
@@ -145,11 +153,7 @@ class Brief:
 
     @cached_property
     def current(self) -> pd.DataFrame:
-        """Wave W: pilots under way (group 1) and non-pilots (group 0)."""
-        df = self.communes[self.communes["wave"] == self.wave]
-        df = df[df["treated"] | ~df["pilot"]].copy()
-        df["group"] = df["treated"].astype(int)
-        return df
+        return comparison_groups(self.communes, self.wave)
 
     @cached_property
     def indicators(self) -> list[str]:
@@ -214,10 +218,7 @@ class Brief:
 
     @cached_property
     def households(self) -> pd.DataFrame:
-        hh = self.data.households_of(self.place)
-        hh = hh[(hh["wave"] == self.wave) & (hh["treated"] | ~hh["pilot"])].copy()
-        hh["group"] = hh["treated"].astype(int)
-        return hh
+        return comparison_groups(self.data.households_of(self.place), self.wave)
 
     @cached_property
     def household_indicators(self) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -47,6 +48,19 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    from analysis import build
+
+    opts = build.Options(
+        raw=args.raw, processed=args.processed, out=args.out,
+        provinces=tuple(args.province or ()), waves=tuple(args.wave or ()),
+        langs=tuple(args.lang), units=tuple(args.units), jobs=args.jobs,
+        force=args.force, dry_run=args.dry_run,
+    )  # fmt: skip
+    outcomes = build.run(opts)
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -78,6 +92,71 @@ def parser() -> argparse.ArgumentParser:
         help="folder for the processed tables (default: data/processed)",
     )
     c.set_defaults(func=_clean)
+
+    b = sub.add_parser(
+        "build",
+        help="regenerate the province briefs, national overview and index (incremental)",
+        description="Clean data/raw if it changed, then execute the brief notebook for every "
+        "province with pilot communes (old and new units), the national overview and the index "
+        "page, in parallel. Only reports whose data, parameters, template or code changed are "
+        "rebuilt. One report's failure does not stop the others; the exit status is 1 if any "
+        "failed. Outputs are written atomically; executed notebooks are kept in "
+        "reports/_executed and a log of each run in reports/_logs.",
+    )
+    b.add_argument(
+        "--province",
+        action="append",
+        metavar="NAME",
+        help="only this province (name or code; repeat for several)",
+    )
+    b.add_argument(
+        "--wave",
+        action="append",
+        type=int,
+        metavar="YEAR",
+        help="survey wave (repeat for several; default: the latest)",
+    )
+    b.add_argument(
+        "--lang",
+        nargs="+",
+        choices=["vi", "en"],
+        default=["vi", "en"],
+        help="languages (default: vi en)",
+    )
+    b.add_argument(
+        "--units",
+        nargs="+",
+        choices=["old", "new"],
+        default=["old", "new"],
+        help="group communes by provinces before (old) or from (new) 1 July 2025 (default: both)",
+    )
+    b.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="parallel workers (default: the number of cores)",
+    )
+    b.add_argument("--force", action="store_true", help="rebuild everything")
+    b.add_argument(
+        "-n",
+        "--dry-run",
+        action="store_true",
+        help="list what would be rebuilt and why, build nothing",
+    )
+    b.add_argument(
+        "--raw", type=Path, default=Path("data/raw"), help="raw exports (default: data/raw)"
+    )
+    b.add_argument(
+        "--processed",
+        type=Path,
+        default=Path("data/processed"),
+        help="processed tables (default: data/processed)",
+    )
+    b.add_argument(
+        "--out", type=Path, default=Path("reports"), help="reports folder (default: reports)"
+    )
+    b.set_defaults(func=_build)
 
     s = sub.add_parser(
         "sample",

@@ -48,7 +48,7 @@ class WarmEngine(Engine):
             cls.kc.execute_interactive(RESET, store_history=False, timeout=startup_timeout)
             return
         cls.shutdown()
-        cls.km = KernelManager(kernel_name=kernel_name)
+        cls.km = KernelManager(kernel_name=kernel_name, transport="ipc")
         cls.km.start_kernel(cwd=cwd)
         cls.kc = cls.km.client()
         cls.kc.start_channels()

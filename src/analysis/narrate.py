@@ -204,3 +204,56 @@ def pvalue(p: float, lang: str) -> str:
     """A p-value without its relation sign for tables: 0,012 / < 0,001."""
     text = format_p(p, lang)
     return text.removeprefix("= ")
+
+
+#: Words of the national overview (analysis.overview).
+OVERVIEW = {
+    "vi": {
+        "title": "Chuyển đổi số cấp xã: tổng quan toàn quốc",
+        "subtitle": "Kỳ khảo sát {wave} · {n} tỉnh, thành phố có dữ liệu · Lập ngày",
+        "findings": "Phát hiện chính",
+        "table": "Chênh lệch giữa xã thí điểm và các xã khác theo tỉnh",
+        "charts": "Biểu đồ",
+        "methods": "Phương pháp và lưu ý",
+        "enough": "{k} trên {n} tỉnh có đủ xã thí điểm để kiểm định hoán vị có thể cho kết quả có ý nghĩa ở mức {level}%.",
+        "sig": "Ở {m} tỉnh, {indicator} của xã thí điểm khác biệt có ý nghĩa thống kê so với các xã khác sau hiệu chỉnh Holm giữa các tỉnh.",
+        "median": "Chênh lệch trung vị giữa các tỉnh: {gap}{unit}.",
+        "selected": "Xã thí điểm được lựa chọn chứ không ngẫu nhiên: các chênh lệch là mối liên hệ, chưa chắc là tác động.",
+        "province": "Tỉnh/thành phố", "pilots": "Xã thí điểm", "others": "Xã khác",
+        "gap": "Chênh lệch", "ci": "KTC 95%", "p": "p (hoán vị)", "p_holm": "p (Holm)",
+        "answerable": "Đủ để kết luận?", "yes": "có", "no": "không",
+        "forest": "{indicator}: chênh lệch (thí điểm − khác) theo tỉnh, KTC 95%",
+        "ranking": "{indicator}: trung bình theo tỉnh, kỳ {wave}",
+        "method_1": "Mỗi tỉnh: các xã thí điểm đã triển khai so với các xã không thí điểm ở kỳ khảo sát; kiểm định hoán vị (chính xác hoặc Monte Carlo 10.000 lần), khoảng tin cậy bằng cách đảo kiểm định; hiệu chỉnh Holm giữa các tỉnh.",
+        "method_2": "Tỉnh có quá ít xã thí điểm không thể cho kết quả có ý nghĩa dù chênh lệch lớn đến đâu; bảng ghi rõ những tỉnh này.",
+    },
+    "en": {
+        "title": "Commune digital transformation: national overview",
+        "subtitle": "Survey wave {wave} · {n} provinces with data · Generated",
+        "findings": "Key findings",
+        "table": "Pilot vs other communes, by province",
+        "charts": "Charts",
+        "methods": "Methods and caveats",
+        "enough": "{k} of {n} provinces have enough pilot communes for a permutation test to be able to reach significance at the {level}% level.",
+        "sig": "In {m} provinces, pilot communes differ significantly from the others on {indicator} after Holm correction across provinces.",
+        "median": "Median gap across provinces: {gap}{unit}.",
+        "selected": "Pilots were selected, not randomised: the gaps are associations, not necessarily effects.",
+        "province": "Province", "pilots": "Pilots", "others": "Others",
+        "gap": "Gap", "ci": "95% CI", "p": "p (permutation)", "p_holm": "p (Holm)",
+        "answerable": "Enough to tell?", "yes": "yes", "no": "no",
+        "forest": "{indicator}: gap (pilots − others) by province, 95% CI",
+        "ranking": "{indicator}: mean by province, wave {wave}",
+        "method_1": "Each province: pilot communes under way against communes that are not pilots, at the survey wave; permutation test (exact or 10,000 Monte Carlo draws), confidence interval by test inversion; Holm correction across provinces.",
+        "method_2": "Provinces with too few pilot communes cannot reach significance however large the gap; the table says which.",
+    },
+}  # fmt: skip
+
+#: Words of the index page (analysis.index).
+INDEX = {
+    "vi": ("Bản tin chuyển đổi số cấp xã", "Tỉnh/thành phố", "Chỉ tiêu chính", "Chênh lệch thí điểm − khác",
+           "p (Holm)", "Số xã thí điểm", "Lập ngày", "Tổng quan toàn quốc"),
+    "en": ("Commune digital-transformation briefs", "Province", "Headline indicator",
+           "Gap pilots − others", "p (Holm)", "Pilot communes", "Generated", "National overview"),
+}  # fmt: skip
+INDEX_PERIOD = {"old": {"vi": "đơn vị cũ", "en": "pre-2025 units"},
+          "new": {"vi": "đơn vị từ 1/7/2025", "en": "units from 1 July 2025"}}  # fmt: skip

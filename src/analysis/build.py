@@ -1,0 +1,445 @@
+"""Build: regenerate every report, in parallel, incrementally, unattended.
+
+``python -m analysis build`` (see :func:`run`):
+
+1. cleans ``data/raw`` into ``data/processed`` when the raw files or the package changed;
+2. plans the targets: a brief per province with pilots (old and new units), language and wave,
+   a national overview per language and wave; each target's dependencies are fingerprinted
+   (its slice of the processed data, the cross-province summary its ranking chart uses, its
+   parameters, the notebook template, the package code) and compared with the stamp of its
+   last build, so only what changed is rebuilt;
+3. executes the notebooks with papermill in ``jobs`` worker processes, each keeping a warm
+   kernel (:mod:`analysis.engines`), and converts them to HTML in-process (one exporter per
+   worker); one target's failure never stops the others;
+4. writes every file atomically (HTML, Excel, executed notebook, stamp), then the index page,
+   a summary and a per-run log; the exit status is 1 when anything failed.
+
+The no-change path reads only JSON stamps and file hashes (no pandas, no kernel), so an
+up-to-date rebuild takes well under a second.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import json
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from analysis import provenance
+from analysis.exceptions import AnalysisError
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+TEMPLATES = {"brief": "brief.ipynb", "overview": "national_overview.ipynb"}
+KERNEL = "python3"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to build; paths are resolved against the current folder."""
+
+    raw: Path = Path("data/raw")
+    processed: Path = Path("data/processed")
+    out: Path = Path("reports")
+    provinces: tuple[str, ...] = ()
+    waves: tuple[int, ...] = ()
+    langs: tuple[str, ...] = ("vi", "en")
+    units: tuple[str, ...] = ("old", "new")
+    jobs: int = os.cpu_count() or 1
+    force: bool = False
+    dry_run: bool = False
+    overview: bool = True
+    notebooks: Path = NOTEBOOKS
+    generated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One report: a province brief or the national overview, for a language and wave."""
+
+    kind: str
+    lang: str
+    wave: int
+    period: str = ""
+    code: int = 0
+    name: str = ""
+    slug: str = "overview"
+
+    @property
+    def stem(self) -> str:
+        return f"{self.lang}/{self.wave}/{self.slug}"
+
+    def paths(self, out: Path) -> dict[str, Path]:
+        return {
+            "html": out / f"{self.stem}.html",
+            "xlsx": out / f"{self.stem}.xlsx",
+            "executed": out / "_executed" / f"{self.stem}.ipynb",
+            "stamp": out / "_state" / f"{self.stem}.json",
+        }
+
+    def parameters(self, opts: Options) -> dict:
+        params = {"lang": self.lang, "wave": self.wave,
+                  "data_dir": str(opts.processed.resolve())}  # fmt: skip
+        if self.kind == "brief":
+            params.update(province=self.code, units=self.period)
+        return params
+
+
+@dataclass
+class Outcome:
+    target: Target
+    status: str  # built | up-to-date | failed | not-applicable
+    reason: str = ""
+    seconds: float = 0.0
+    executed: str = ""
+    record: dict = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- cleaning
+
+
+def clean_reason(opts: Options) -> str | None:
+    """Why the processed data must be (re)made, or None when they are current."""
+    manifest = opts.processed / "manifest.json"
+    if not manifest.exists():
+        return "no processed data"
+    files = sorted(
+        p for p in opts.raw.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(opts.raw).parts)
+    )  # fmt: skip
+    current = {p.relative_to(opts.raw).as_posix(): provenance.file_digest(p) for p in files}
+    done = json.loads(manifest.read_text("utf-8"))
+    if done.get("raw_files") != current:
+        return "raw data changed"
+    if done.get("code_digest") not in (None, provenance.code_digest()):
+        return "package code changed"
+    return None
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+def _state_path(opts: Options) -> Path:
+    return opts.out / "_state" / "slices.json"
+
+
+def _slices(opts: Options) -> dict:
+    """Fingerprints of every province's slice of the processed data (cached per manifest)."""
+    manifest_digest = provenance.file_digest(opts.processed / "manifest.json")
+    cache = _state_path(opts)
+    if cache.exists():
+        state = json.loads(cache.read_text("utf-8"))
+        if state.get("manifest") == manifest_digest:
+            return state
+    state = {"manifest": manifest_digest, **_compute_slices(opts)}
+    from analysis import store
+
+    store.write(state, cache)
+    return state
+
+
+def _compute_slices(opts: Options) -> dict:
+    import pandas as pd
+
+    from analysis import dataset
+    from analysis.catalogue import load
+
+    data = dataset.load(opts.processed)
+    headline = load().headline("commune")
+    slices, provinces = {}, []
+    for period in ("old", "new"):
+        col = f"province_code_{period}"
+        summary = data.communes.groupby(["wave", col])[headline].mean()
+        slices[f"summary:{period}"] = _frame_digest(summary.reset_index())
+        for place in data.provinces(period):
+            c = data.communes[data.communes[col] == place.code]
+            h = data.households_of(place)
+            slices[f"{period}:{place.code}"] = _frame_digest(c) + _frame_digest(h)
+            provinces.append({
+                "period": period, "code": place.code, "name": place.name, "slug": place.slug,
+                "pilots": int(c["pilot"].sum()),
+                "waves": sorted(int(w) for w in c["wave"].unique()),
+            })  # fmt: skip
+    slices["all"] = provenance.json_digest(data.manifest.get("raw_files", {}))
+    del pd
+    return {"slices": slices, "provinces": provinces, "waves": data.waves}
+
+
+def _frame_digest(df) -> str:
+    import pandas as pd
+
+    values = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    return provenance.json_digest([list(df.columns), values.tobytes().hex()])[:16]
+
+
+def plan(opts: Options) -> tuple[list[Target], list[Outcome]]:
+    """Targets to build, and those skipped (not applicable or filtered)."""
+    state = _slices(opts)
+    skipped: list[Outcome] = []
+    waves = opts.waves or (state["waves"][-1],)
+    wanted = None
+    if opts.provinces:
+        from analysis.dataset import resolve_province
+
+        wanted = set()
+        for name in opts.provinces:
+            for period in opts.units:
+                try:
+                    place = resolve_province(name, period)  # type: ignore[arg-type]
+                except AnalysisError:
+                    continue
+                wanted.add((place.period, place.code))
+        if not wanted:
+            raise AnalysisError(f"none of the provinces {list(opts.provinces)} is known")
+    targets = []
+    for wave in waves:
+        for lang in opts.langs:
+            if opts.overview and wanted is None:
+                targets.append(Target("overview", lang, wave))
+            for p in state["provinces"]:
+                if p["period"] not in opts.units:
+                    continue
+                if wanted is not None and (p["period"], p["code"]) not in wanted:
+                    continue
+                target = Target("brief", lang, wave, p["period"], p["code"], p["name"], p["slug"])
+                if p["pilots"] == 0:
+                    skipped.append(Outcome(target, "not-applicable", "no pilot communes"))
+                elif wave not in p["waves"]:
+                    skipped.append(Outcome(target, "not-applicable", f"no data for wave {wave}"))
+                else:
+                    targets.append(target)
+    return targets, skipped
+
+
+def dependencies(target: Target, opts: Options, state: dict) -> dict[str, str]:
+    """Fingerprint of each thing a target depends on."""
+    template = opts.notebooks / TEMPLATES[target.kind]
+    if target.kind == "brief":
+        data = (state["slices"][f"{target.period}:{target.code}"]
+                + state["slices"][f"summary:{target.period}"])  # fmt: skip
+    else:
+        data = state["slices"]["all"]
+    return {
+        "data": data,
+        "parameters": provenance.json_digest(target.parameters(opts)),
+        "template": provenance.file_digest(template),
+        "code": provenance.code_digest(),
+    }
+
+
+def stale(target: Target, opts: Options, deps: dict[str, str]) -> str | None:
+    """Why a target must be rebuilt, or None when it is up to date."""
+    if opts.force:
+        return "forced"
+    paths = target.paths(opts.out)
+    if not paths["stamp"].exists() or not paths["html"].exists():
+        return "not built yet"
+    old = json.loads(paths["stamp"].read_text("utf-8")).get("deps", {})
+    changed = [k for k in deps if old.get(k) != deps[k]]
+    return f"{', '.join(changed)} changed" if changed else None
+
+
+# ----------------------------------------------------------------------------- execution
+
+_worker: dict = {}
+
+
+def _init_worker(notebooks: str) -> None:
+    """Worker set-up: load papermill, the engine and the exporter once; stop the kernel at exit."""
+    from multiprocessing.util import Finalize
+
+    import nbformat
+
+    from analysis.engines import WarmEngine
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    folder = Path(notebooks)
+    _worker["templates"] = {
+        k: nbformat.read(folder / v, as_version=4)
+        for k, v in TEMPLATES.items()
+        if (folder / v).exists()
+    }
+    Finalize(None, WarmEngine.shutdown, exitpriority=10)
+
+
+def execute(target: Target, opts: Options, deps: dict[str, str]) -> Outcome:
+    """Execute one target's notebook and write its outputs (in a worker process)."""
+    import copy
+
+    import papermill as pm
+    from nbclient.exceptions import DeadKernelError
+
+    from analysis import render, store
+    from analysis.brief import RECORD_MIME
+    from analysis.engines import WarmEngine
+
+    if not _worker:
+        _init_worker(str(opts.notebooks))
+    start = time.perf_counter()
+    paths = target.paths(opts.out)
+    params = target.parameters(opts)
+    params.update(generated_at=opts.generated_at)
+    if target.kind == "brief":
+        params.update(excel_path=str(paths["xlsx"].resolve()), excel_name=paths["xlsx"].name)
+    nb = copy.deepcopy(_worker["templates"][target.kind])
+    paths["executed"].parent.mkdir(parents=True, exist_ok=True)
+    with store.atomic_path(paths["executed"]) as executed:  # kept, failed or not, for audit
+        try:
+            nb = pm.execute_notebook(
+                nb,
+                str(executed),
+                parameters=params,
+                engine_name="warm",
+                kernel_name=KERNEL,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                cwd=str(opts.notebooks),
+            )
+        except pm.PapermillExecutionError as exc:
+            return Outcome(
+                target,
+                "failed",
+                f"{exc.ename}: {exc.evalue}",
+                time.perf_counter() - start,
+                str(paths["executed"]),
+            )
+        except (DeadKernelError, RuntimeError, TimeoutError) as exc:
+            WarmEngine.shutdown()
+            return Outcome(
+                target,
+                "failed",
+                f"kernel failed: {exc}",
+                time.perf_counter() - start,
+                str(paths["executed"]),
+            )
+    record = next((o["data"][RECORD_MIME] for c in nb.cells for o in c.get("outputs", [])
+                   if RECORD_MIME in o.get("data", {})), {})  # fmt: skip
+    title = record.get("title", target.name or "Overview")
+    store.write(render.notebook_to_html(nb, title=title, lang=target.lang), paths["html"])
+    seconds = time.perf_counter() - start
+    store.write({"target": asdict(target), "deps": deps, "record": record}, paths["stamp"])
+    return Outcome(target, "built", "", seconds, str(paths["executed"]), record)
+
+
+def _run_all(jobs: list[tuple[Target, dict]], opts: Options) -> list[Outcome]:
+    """Execute targets in ``opts.jobs`` worker processes; report progress as they finish."""
+    outcomes: list[Outcome] = []
+    if not jobs:
+        return outcomes
+    tty = sys.stderr.isatty()
+    bar = None
+    if tty:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc="building reports", unit="report")
+    workers = max(1, min(opts.jobs, len(jobs)))
+    ctx = multiprocessing.get_context("fork")
+    with cf.ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(str(opts.notebooks),)
+    ) as pool:
+        futures = {pool.submit(execute, target, opts, deps): target for target, deps in jobs}
+        for i, future in enumerate(cf.as_completed(futures), start=1):
+            target = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a worker that died (killed, out of memory)
+                outcome = Outcome(target, "failed", f"{type(exc).__name__}: {exc}")
+            outcomes.append(outcome)
+            line = (f"[{i}/{len(jobs)}] {outcome.status} {target.stem} ({outcome.seconds:.1f} s)"
+                    + (f": {outcome.reason}" if outcome.reason else ""))  # fmt: skip
+            (log.warning if outcome.status == "failed" else log.info)(line)
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    return outcomes
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def _log_file(opts: Options) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = opts.out / "_logs" / f"build-{stamp}-{os.getpid()}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("analysis").addHandler(handler)
+    return path
+
+
+def run(opts: Options) -> list[Outcome]:
+    """Clean if needed, then build what is out of date; return every target's outcome."""
+    started = time.perf_counter()
+    if not opts.dry_run:
+        log_path = _log_file(opts)
+        log.debug("log file %s", log_path)
+    reason = clean_reason(opts)
+    if reason:
+        log.info("cleaning %s → %s (%s)", opts.raw, opts.processed, reason)
+        if opts.dry_run:
+            log.info("dry run: would clean, then rebuild every report")
+            return []
+        from analysis import clean
+
+        clean.run(opts.raw, opts.processed)
+    if opts.generated_at is None:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        opts = Options(**{**asdict(opts), "generated_at": now})
+    targets, skipped = plan(opts)
+    state = _slices(opts)
+    jobs, outcomes = [], list(skipped)
+    for target in targets:
+        deps = dependencies(target, opts, state)
+        why = stale(target, opts, deps)
+        if why is None:
+            outcomes.append(Outcome(target, "up-to-date"))
+        else:
+            jobs.append((target, deps))
+            if opts.dry_run:
+                log.info("would build %s: %s", target.stem, why)
+    if opts.dry_run:
+        log.info(
+            "dry run: %d to build, %d up to date, %d not applicable",
+            len(jobs),
+            sum(o.status == "up-to-date" for o in outcomes),
+            len(skipped),
+        )
+        return outcomes + [Outcome(t, "would-build") for t, _ in jobs]
+    outcomes += _run_all(jobs, opts)
+    if any(o.status == "built" for o in outcomes) or not (opts.out / "index.html").exists():
+        from analysis.index import write_index
+
+        write_index(opts.out)
+    _summary(outcomes, time.perf_counter() - started)
+    return outcomes
+
+
+def _summary(outcomes: list[Outcome], seconds: float) -> None:
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("built", "up-to-date", "not-applicable", "failed")}  # fmt: skip
+    if counts["built"] == 0 and counts["failed"] == 0:
+        log.info("everything is up to date (%d reports, %.2f s)", counts["up-to-date"], seconds)
+        return
+    log.info(
+        "built %(built)d, up to date %(up-to-date)d, not applicable %(not-applicable)d, "
+        "failed %(failed)d",
+        counts,
+    )
+    for o in outcomes:
+        if o.status == "failed":
+            log.error(
+                "FAILED %s: %s (executed notebook: %s)",
+                o.target.stem,
+                o.reason,
+                o.executed or "none",
+            )
+    log.info("done in %.1f s", seconds)

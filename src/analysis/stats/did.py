@@ -1,0 +1,376 @@
+"""Difference-in-differences over waves, for 2 × 2 designs and staggered adoption.
+
+Estimator: Callaway & Sant'Anna (2021) group-time average treatment effects ATT(g, t) under
+unconditional parallel trends, without covariates (outcome-regression form), computed from
+(weighted) cell means, so that it serves a balanced commune panel and repeated cross-sections of
+households nested in communes alike:
+
+    ATT(g, t) = [Ȳ(g, t) − Ȳ(g, g−1)] − [Ȳ(C, t) − Ȳ(C, g−1)]
+
+where g is the cohort (first treated wave), g−1 the wave before adoption (universal base period,
+as ``did::att_gt(base_period = "universal")``) and C the controls: never-treated units
+(``control="never"``, default) or units not yet treated at t nor at g−1 (``"not_yet"``). Late
+adopters are never compared with early adopters. A 2 × 2 design is the case of one cohort and two
+waves.
+
+- Aggregation: overall = Σ_g π_g · mean_{t ≥ g} ATT(g, t) with π_g the cohort's share of weight
+  (the "group" aggregation θ_sel of the paper, ``did::aggte(type = "group")``); event study
+  θ(e) = Σ_g π_g ATT(g, g+e) / Σ_g π_g over the cohorts observed at e. Event time counts waves.
+- Inference: analytic influence functions (linearization of the cell means and of the cohort
+  shares), summed by cluster (default: the unit) with factor G/(G−1); t(G−1) p-values and CIs.
+  R ``did`` has no G/(G−1) factor and uses the normal or a multiplier bootstrap.
+- Pre-trend test: joint Wald test that every pre-adoption ATT(g, t) (t < g−1) is zero,
+  F(q, G−1) with the influence-function covariance.
+- TWFE: Y = unit FE + wave FE + β·D (CR1, as :func:`analysis.stats.regress`) is reported next to
+  it, with a cluster-robust test of equality; when they differ significantly a
+  :class:`StatsWarning` is raised (TWFE also uses already-treated units as controls and is
+  biased under heterogeneous effects, Goodman-Bacon 2021).
+
+Implemented here rather than taken from PyPI: ``csdid`` 0.4.3 installs ``twine`` and
+``plotnine`` at run time; ``differences`` 0.3.0 brings ``polars`` and ``joblib`` and a progress
+bar; neither gives the influence functions needed to test TWFE against the staggered estimate on
+the same clusters.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ._frame import binary, codes, complete_rows, numeric, weights_or_ones
+from .regression import (
+    LinearFit,
+    describe,
+    few_clusters_caveat,
+    fit_linear,
+    group_sum,
+    wald_test,
+)
+from .results import Caveat, DiDResult, EstimateResult, StatsWarning, caveat_fields, t_inference
+
+
+def _cohorts(period: np.ndarray, unit: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """First treated period (position) of each row's unit; inf for never-treated units.
+
+    Raises if treatment is not absorbing (a unit switching off, or rows of a unit-period
+    disagreeing)."""
+    first = np.full(int(unit.max()) + 1, np.inf)
+    np.minimum.at(first, unit[d == 1], period[d == 1].astype(float))
+    cohort = first[unit]
+    if not np.array_equal(d == 1, period >= cohort):
+        raise ValueError(
+            "treatment must be absorbing: 0 before adoption and 1 in every wave from adoption on"
+        )
+    return cohort
+
+
+class _Cells:
+    """Weighted means of the outcome over sets of rows, with their cluster-summed influence."""
+
+    def __init__(self, y: np.ndarray, w: np.ndarray, cluster: np.ndarray):
+        self.y, self.w, self.cluster = y, w, cluster
+        self.n_clusters = int(cluster.max()) + 1
+
+    def mean(self, rows: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """(mean, influence per cluster) over the boolean mask ``rows``; None if empty."""
+        total = self.w[rows].sum()
+        if total <= 0:
+            return None
+        m = float(self.w[rows] @ self.y[rows] / total)
+        psi = np.where(rows, self.w * (self.y - m) / total, 0.0)
+        return m, group_sum(psi, self.cluster, self.n_clusters)
+
+
+def _aggregate(
+    att: np.ndarray,
+    infl: np.ndarray,
+    share: np.ndarray,
+    share_infl: np.ndarray,
+    cohort_of: np.ndarray,
+    coef: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """θ = Σ_k c_k π_{g(k)} ATT_k / Σ_k c_k π_{g(k)} and its cluster influence (delta method
+    over the ATT_k and the estimated cohort shares π)."""
+    pi = share[cohort_of]
+    den = coef @ pi
+    theta = float(coef * pi @ att / den)
+    d_num = infl @ (coef * pi) + share_infl[:, cohort_of] @ (coef * att)
+    d_den = share_infl[:, cohort_of] @ coef
+    return theta, (d_num - theta * d_den) / den
+
+
+def did(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    time: str,
+    unit: str,
+    cluster: str | None = None,
+    weights: str | None = None,
+    control: Literal["never", "not_yet"] = "never",
+    alpha: float = 0.05,
+    twfe: bool = True,
+) -> DiDResult:
+    """Staggered (or 2 × 2) difference-in-differences of ``outcome`` (see module docstring).
+
+    ``treatment`` is the 0/1 treatment status of each row (1 from the unit's adoption wave on;
+    e.g. ``df.wave >= df.adoption_wave``), ``time`` the wave, ``unit`` the level at which
+    treatment is assigned (the commune; rows may be households), ``cluster`` defaults to
+    ``unit``. Units: the outcome's units. Assumes parallel trends and no anticipation.
+    """
+    if control not in ("never", "not_yet"):
+        raise ValueError("control must be 'never' or 'not_yet'")
+    sub, notes = complete_rows(
+        df, [outcome, treatment, time, unit, cluster, weights], weights=weights
+    )
+    period = pd.factorize(sub[time], sort=True)[0]
+    cohort = _cohorts(period, codes(sub[unit]), binary(sub[treatment], treatment))
+    if (cohort == 0).any():
+        n_always = sub.loc[cohort == 0, unit].nunique()
+        notes.append(
+            (
+                f"{n_always} units treated from the first wave have no pre-adoption wave and "
+                "were left out.",
+                f"Đã bỏ {n_always} đơn vị được thí điểm ngay từ đợt đầu (không có số liệu trước "
+                "thí điểm).",
+            )
+        )
+        sub = sub.loc[cohort != 0].reset_index(drop=True)
+    labels = np.sort(sub[time].unique())
+    period = pd.factorize(sub[time], sort=True)[0]
+    units = codes(sub[unit])
+    d = binary(sub[treatment], treatment)
+    cohort = _cohorts(period, units, d)
+    y, w = numeric(sub[outcome], outcome), weights_or_ones(sub, weights)
+    cl = codes(sub[cluster if cluster else unit])
+    never = np.isinf(cohort)
+    if control == "never" and not never.any():
+        raise ValueError("no never-treated units: use control='not_yet'")
+    cohorts = np.unique(cohort[~never])
+    if len(cohorts) == 0:
+        raise ValueError("no unit is treated after the first wave")
+    cells = _Cells(y, w, cl)
+    n_g = cells.n_clusters
+
+    rows, infl = [], []
+    for g in cohorts:
+        base = g - 1
+        for t in range(len(labels)):
+            if t == base:
+                continue
+            in_control = never.copy()
+            if control == "not_yet":
+                in_control |= (cohort > max(t, base)) & (cohort != g)
+            parts = [
+                cells.mean((cohort == g) & (period == t)),
+                cells.mean((cohort == g) & (period == base)),
+                cells.mean(in_control & (period == t)),
+                cells.mean(in_control & (period == base)),
+            ]
+            if any(p is None for p in parts):
+                notes.append(
+                    (
+                        f"ATT(g={labels[int(g)]}, t={labels[t]}) not estimable (empty cell).",
+                        f"Không ước lượng được ATT(g={labels[int(g)]}, t={labels[t]}) (ô trống).",
+                    )
+                )
+                continue
+            (m1, i1), (m0, i0), (c1, j1), (c0, j0) = parts
+            rows.append(
+                {
+                    "cohort": labels[int(g)],
+                    "time": labels[t],
+                    "event_time": int(t - g),
+                    "estimate": m1 - m0 - (c1 - c0),
+                    "n_treated_units": len(np.unique(units[(cohort == g) & (period == t)])),
+                    "n_control_units": len(np.unique(units[in_control & (period == t)])),
+                    "_g": int(g),
+                }
+            )
+            infl.append(i1 - i0 - j1 + j0)
+    att_gt = pd.DataFrame(rows)
+    infl_mat = np.column_stack(infl)
+    scale = n_g / (n_g - 1)
+    att_gt["se"] = np.sqrt(scale * (infl_mat**2).sum(axis=0))
+
+    s_all = w.sum()
+    share = np.array([w[cohort == g].sum() for g in cohorts]) / s_all
+    in_cohort = cohort[:, None] == cohorts[None, :]
+    share_infl = group_sum((w[:, None] * in_cohort - w[:, None] * share) / s_all, cl, n_g)
+    cohort_of = np.searchsorted(cohorts, att_gt["_g"].to_numpy())
+    att = att_gt["estimate"].to_numpy()
+
+    def combine(coef: np.ndarray) -> tuple[float, float, np.ndarray]:
+        theta, psi = _aggregate(att, infl_mat, share, share_infl, cohort_of, coef)
+        return theta, float(np.sqrt(scale * psi @ psi)), psi
+
+    post = (att_gt["event_time"] >= 0).to_numpy()
+    n_post = att_gt.loc[post].groupby("_g")["estimate"].transform("size")
+    overall_coef = np.zeros(len(att_gt))
+    overall_coef[post] = 1 / n_post.to_numpy()
+    estimate, se, psi_overall = combine(overall_coef)
+    p, lo, hi = t_inference(estimate, se, n_g - 1, alpha)
+
+    att_gt["pvalue"], att_gt["ci_low"], att_gt["ci_high"] = t_inference(
+        att_gt["estimate"], att_gt["se"], n_g - 1, alpha
+    )
+    event_rows = []
+    for e in sorted(set(att_gt["event_time"]) | {-1}):
+        if e == -1:
+            event_rows.append({"event_time": -1, "estimate": 0.0, "n_cohorts": len(cohorts)})
+            continue
+        mask = (att_gt["event_time"] == e).to_numpy()
+        theta, s, _ = combine(mask.astype(float))
+        pe, le, he = t_inference(theta, s, n_g - 1, alpha)
+        event_rows.append(
+            {
+                "event_time": e,
+                "estimate": theta,
+                "se": s,
+                "ci_low": le,
+                "ci_high": he,
+                "pvalue": pe,
+                "n_cohorts": int(mask.sum()),
+            }
+        )
+    event_study = pd.DataFrame(event_rows)
+
+    pretrend = None
+    pre = (att_gt["event_time"] < -1).to_numpy()
+    if pre.any():
+        pretrend = wald_test(
+            att[pre],
+            scale * infl_mat[:, pre].T @ infl_mat[:, pre],
+            float(n_g - 1),
+            len(y),
+            "Wald F that all pre-adoption ATT(g,t) (t < g−1) are zero; influence-function "
+            "covariance clustered, G/(G−1)",
+        )
+        if pretrend.pvalue < alpha:
+            notes.append(
+                (
+                    f"Pre-trend test rejects parallel trends (p = {pretrend.pvalue:.3g}).",
+                    f"Kiểm định xu hướng trước thí điểm bác bỏ giả định xu hướng song song "
+                    f"(p = {pretrend.pvalue:.3g}).",
+                )
+            )
+    else:
+        notes.append(
+            (
+                "Only one wave before adoption: parallel trends cannot be checked.",
+                "Chỉ có một đợt số liệu trước thí điểm: không kiểm tra được xu hướng song song.",
+            )
+        )
+
+    twfe_result, gap, gap_p = None, np.nan, np.nan
+    if twfe:
+        fit = fit_linear(y, d[:, None], [treatment], weights=w, cluster=cl, fe=[units, period])
+        twfe_result, gap, gap_p, twfe_notes = _compare_twfe(
+            fit,
+            d,
+            estimate,
+            psi_overall,
+            outcome=outcome,
+            cluster=cluster or unit,
+            weights=weights,
+            alpha=alpha,
+        )
+        notes += twfe_notes
+    treated_units = ~never
+    notes += few_clusters_caveat(n_g, len(np.unique(cl[treated_units])))
+    return DiDResult(
+        estimator="Staggered difference-in-differences (Callaway–Sant'Anna)",
+        outcome=outcome,
+        estimate=estimate,
+        se=se,
+        ci_low=lo,
+        ci_high=hi,
+        pvalue=p,
+        df=float(n_g - 1),
+        alpha=alpha,
+        n_treated=int(treated_units.sum()),
+        n_control=int(never.sum()),
+        n_clusters=n_g,
+        n_treated_clusters=len(np.unique(cl[treated_units])),
+        method=(
+            "Callaway–Sant'Anna ATT(g,t), unconditional parallel trends, no covariates; "
+            f"controls: {'never-treated' if control == 'never' else 'not-yet-treated'}; "
+            "universal base period g−1; overall = cohort-share-weighted mean of post-adoption "
+            "ATT(g,t) per cohort; analytic influence-function SE clustered by "
+            f"{cluster or unit!r} with G/(G−1), t(G−1) p-values and CI"
+            + (f"; sampling weights {weights!r}" if weights else "")
+        ),
+        control_group=control,
+        att_gt=att_gt.drop(columns="_g"),
+        event_study=event_study,
+        pretrend=pretrend,
+        twfe=twfe_result,
+        twfe_gap=gap,
+        twfe_gap_pvalue=gap_p,
+        **caveat_fields(notes),
+    )
+
+
+def _compare_twfe(
+    fit: LinearFit,
+    d: np.ndarray,
+    staggered: float,
+    staggered_infl: np.ndarray,
+    *,
+    outcome: str,
+    cluster: str,
+    weights: str | None,
+    alpha: float,
+) -> tuple[EstimateResult, float, float, list[Caveat]]:
+    """Two-way fixed-effects estimate and a cluster-robust test that it equals ``staggered``."""
+    treatment, cl = fit.names[0], fit.cluster
+    est, se, p, lo, hi = fit.inference(treatment, alpha)
+    n_g = int(fit.n_clusters)
+    twfe_infl = group_sum(fit.influence()[:, 0], cl, n_g)
+    diff_infl = twfe_infl - staggered_infl
+    gap = est - staggered
+    gap_se = float(np.sqrt(n_g / (n_g - 1) * diff_infl @ diff_infl))
+    gap_p = t_inference(gap, gap_se, n_g - 1, alpha)[0]
+    result = EstimateResult(
+        estimator="Two-way fixed effects (unit and wave)",
+        outcome=outcome,
+        estimate=est,
+        se=se,
+        ci_low=lo,
+        ci_high=hi,
+        pvalue=p,
+        df=fit.df_inference,
+        alpha=alpha,
+        n_treated=int(d.sum()),
+        n_control=int((1 - d).sum()),
+        n_clusters=n_g,
+        n_treated_clusters=len(np.unique(cl[d == 1])),
+        method=describe(
+            fit,
+            cluster=cluster,
+            fe=["unit", "wave"],
+            weights=weights and f"sampling weights {weights!r}",
+        ),
+    )
+    notes: list[Caveat] = []
+    if gap_p < alpha:
+        msg = (
+            f"Plain TWFE ({est:.4g}) differs from the staggered estimate ({staggered:.4g}), "
+            f"p = {gap_p:.3g}: TWFE also compares late with early adopters and is biased when "
+            "effects vary across cohorts or over time; rely on the staggered estimate."
+        )
+        warnings.warn(msg, StatsWarning, stacklevel=3)
+        notes.append(
+            (
+                msg,
+                f"Ước lượng TWFE thông thường ({est:.4g}) khác ước lượng theo đợt triển khai "
+                f"({staggered:.4g}), p = {gap_p:.3g}: TWFE so sánh cả xã thí điểm muộn với xã thí "
+                "điểm sớm nên bị chệch khi tác động khác nhau giữa các đợt; nên dùng ước lượng "
+                "theo đợt triển khai.",
+            )
+        )
+    return result, gap, gap_p, notes
