@@ -387,6 +387,21 @@ class Brief:
             })  # fmt: skip
         return pd.DataFrame(rows)
 
+    def pilots_data(self) -> pd.DataFrame:
+        """The province's pilot communes (official names, old and new units) and their status."""
+        lang = self.lang
+        c = self.communes[self.communes["pilot"]].sort_values("wave")
+        c = c.drop_duplicates(UNIT_COLUMN, keep="last")
+        under_way = c["adoption_wave"] <= self.wave
+        return pd.DataFrame({
+            t(lang, "commune"): c["commune_name_old"].fillna(c["commune"]).to_numpy(),
+            t(lang, "district"): c["district_name_old"].to_numpy(),
+            t(lang, "new_unit"): c["commune_name_new"].fillna(c["commune_names_new"].str.replace(";", "; ")).to_numpy(),
+            t(lang, "start"): c["pilot_start"].dt.strftime("%d/%m/%Y").to_numpy(),
+            t(lang, "adoption_wave"): c["adoption_wave"].to_numpy(),
+            t(lang, "status"): np.where(under_way, t(lang, "under_way"), t(lang, "not_yet")),
+        }).sort_values(t(lang, "commune")).reset_index(drop=True)  # fmt: skip
+
     def quality_data(self) -> dict[str, int]:
         files = set(self.communes["source_file"]) | set(
             self.data.households_of(self.place)["source_file"]
@@ -416,6 +431,7 @@ class Brief:
         """Every table of the brief, in numbers, for the Excel download (one sheet each)."""
         out = {
             "comparison": self.comparison_data(),
+            "pilots": self.pilots_data(),
             "trends": self.trends_data(),
             "coverage": self.coverage_data(),
             "missing": self.missing_data(),
@@ -547,6 +563,8 @@ class Brief:
             "coverage",
             t(lang, "coverage"),
             table(self.coverage_data()),
+            f"<h3>{esc(t(lang, 'pilot_list'))}</h3>",
+            table(self.pilots_data()),
             bullets(items),
             f"<h3>{esc(t(lang, 'missing'))} ({self.wave})</h3>",
             table(self.missing_data()),
