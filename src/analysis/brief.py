@@ -393,10 +393,11 @@ class Brief:
         c = self.communes[self.communes["pilot"]].sort_values("wave")
         c = c.drop_duplicates(UNIT_COLUMN, keep="last")
         under_way = c["adoption_wave"] <= self.wave
+        split_names = c["commune_names_new"].str.replace(";", "; ")
         return pd.DataFrame({
             t(lang, "commune"): c["commune_name_old"].fillna(c["commune"]).to_numpy(),
             t(lang, "district"): c["district_name_old"].to_numpy(),
-            t(lang, "new_unit"): c["commune_name_new"].fillna(c["commune_names_new"].str.replace(";", "; ")).to_numpy(),
+            t(lang, "new_unit"): c["commune_name_new"].fillna(split_names).to_numpy(),
             t(lang, "start"): c["pilot_start"].dt.strftime("%d/%m/%Y").to_numpy(),
             t(lang, "adoption_wave"): c["adoption_wave"].to_numpy(),
             t(lang, "status"): np.where(under_way, t(lang, "under_way"), t(lang, "not_yet")),

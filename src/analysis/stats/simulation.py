@@ -76,56 +76,56 @@ def simulate_selection(
 class StaggeredDesign:
     """A commune panel over ``n_periods`` waves with staggered adoption.
 
-    Cohorts adopt in waves ``cohorts`` (0-based positions), each with ``units_per_cohort``
-    communes; ``never_treated`` communes never adopt. The effect of cohort g in wave t ≥ g is
-    ``scale``·(1 + 0.5·(last cohort − g) + 0.5·(t − g)): earlier cohorts gain more, and effects
-    grow with exposure, which is what biases plain TWFE. Outcomes have commune and wave effects
-    and AR(1) errors (ρ = 0.5). With ``households`` > 0 each commune-wave is a fresh sample of
-    that many households with weights ~ U(0.5, 2) (repeated cross-sections).
+    Each of ``n_units`` communes is never treated with probability ``never_share``, else adopts
+    in one of the waves ``cohorts`` (0-based positions) with equal probability. The effect of
+    cohort g in wave t ≥ g is ``scale``·(1 + 0.5·(last cohort − g) + ``growth``·(t − g)):
+    earlier cohorts gain more and effects grow with exposure, which is what biases plain TWFE.
+    Outcomes have commune and wave effects and AR(1) errors (ρ = 0.5). With ``households`` > 0
+    each commune-wave is a fresh sample of that many households with weights ~ U(0.5, 2)
+    (repeated cross-sections).
     """
 
-    n_periods: int = 5
-    cohorts: tuple[int, ...] = (2, 3, 4)
-    units_per_cohort: int = 30
-    never_treated: int = 60
+    n_units: int = 150
+    n_periods: int = 6
+    cohorts: tuple[int, ...] = (1, 3, 5)
+    never_share: float = 0.2
     scale: float = 1.0
+    growth: float = 1.0
     households: int = 0
 
     def effect(self, g: int, t: int) -> float:
         """True effect of cohort ``g`` in wave ``t`` (0 before adoption)."""
         if t < g:
             return 0.0
-        return self.scale * (1 + 0.5 * (max(self.cohorts) - g) + 0.5 * (t - g))
+        return self.scale * (1 + 0.5 * (max(self.cohorts) - g) + self.growth * (t - g))
 
     def truth(self) -> float:
-        """The estimand of :func:`analysis.stats.did`'s overall estimate: the cohort-share-
-        weighted mean over cohorts of each cohort's average post-adoption effect."""
+        """The estimand of :func:`analysis.stats.did`'s overall estimate in the population: the
+        cohort-share-weighted mean over cohorts of each cohort's average post-adoption effect."""
         per_cohort = [
             np.mean([self.effect(g, t) for t in range(g, self.n_periods)]) for g in self.cohorts
         ]
         return float(np.mean(per_cohort))
 
     def simulate(self, rng: np.random.Generator) -> pd.DataFrame:
-        """One panel: columns ``unit``, ``wave``, ``adoption`` (inf: never), ``treated``,
-        ``y`` (and ``weight`` with households)."""
+        """One panel: columns ``unit``, ``wave`` (2020, 2021, ...), ``adoption`` (inf: never),
+        ``treated``, ``y`` (and ``weight`` with households)."""
         k = len(self.cohorts)
-        cohort = np.r_[
-            np.repeat(np.arange(k), self.units_per_cohort), np.full(self.never_treated, k)
-        ]
+        shares = np.r_[np.full(k, (1 - self.never_share) / k), self.never_share]
+        cohort = rng.choice(k + 1, size=self.n_units, p=shares)
         adoption = np.r_[np.array(self.cohorts, dtype=float), np.inf][cohort]
         effects = np.array(
             [[self.effect(g, t) for t in range(self.n_periods)] for g in self.cohorts]
             + [[0.0] * self.n_periods]
         )
-        n = len(adoption)
-        unit_fe = rng.normal(size=n)
-        wave_fe = 0.3 * np.arange(self.n_periods)
+        n = self.n_units
         errors = np.empty((n, self.n_periods))
         errors[:, 0] = rng.normal(size=n)
         for t in range(1, self.n_periods):
             errors[:, t] = 0.5 * errors[:, t - 1] + rng.normal(size=n) * np.sqrt(0.75)
         unit, wave = np.repeat(np.arange(n), self.n_periods), np.tile(np.arange(self.n_periods), n)
-        y = unit_fe[unit] + wave_fe[wave] + effects[cohort[unit], wave] + errors[unit, wave]
+        unit_fe = rng.normal(size=n)
+        y = unit_fe[unit] + 0.3 * wave + effects[cohort[unit], wave] + errors[unit, wave]
         frame = pd.DataFrame(
             {
                 "unit": unit,
