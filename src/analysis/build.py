@@ -341,7 +341,7 @@ def _run_all(jobs: list[tuple[Target, dict]], opts: Options) -> list[Outcome]:
 
         bar = tqdm(total=len(jobs), desc="building reports", unit="report")
     workers = max(1, min(opts.jobs, len(jobs)))
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with cf.ProcessPoolExecutor(
         workers, mp_context=ctx, initializer=_init_worker, initargs=(str(opts.notebooks),)
     ) as pool:

@@ -21,14 +21,12 @@ from papermill.utils import merge_kwargs, remove_args
 
 log = logging.getLogger(__name__)
 
-#: Run (without history) before each further notebook: an empty namespace, no open figures,
-#: and execution counts from 1 again, as in a fresh kernel.
+#: Run (without history) before each further notebook: no open figures, an empty namespace, a
+#: new history session and execution counts from 1 again, as in a fresh kernel.
 RESET = (
-    "%reset -f\n"
     "import matplotlib.pyplot as _plt\n"
     "_plt.close('all')\n"
-    "del _plt\n"
-    "get_ipython().execution_count = 1\n"
+    "get_ipython().reset(new_session=True)\n"
 )
 
 
@@ -48,7 +46,7 @@ class WarmEngine(Engine):
             cls.kc.execute_interactive(RESET, store_history=False, timeout=startup_timeout)
             return
         cls.shutdown()
-        cls.km = KernelManager(kernel_name=kernel_name, transport="ipc")
+        cls.km = KernelManager(kernel_name=kernel_name)
         cls.km.start_kernel(cwd=cwd)
         cls.kc = cls.km.client()
         cls.kc.start_channels()
