@@ -20,7 +20,8 @@ setup: $(VENV)/.installed
 clean-data: setup
 	$(PY) -m analysis clean --raw $(RAW) --out $(OUT)
 
-reports: clean-data
+reports: setup
+	$(PY) -m analysis build
 
 test: setup
 	$(PY) -m ruff check src tests scripts

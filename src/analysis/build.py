@@ -363,6 +363,37 @@ def _run_all(jobs: list[tuple[Target, dict]], opts: Options) -> list[Outcome]:
     return outcomes
 
 
+def brief_parameters(notebook: Path) -> dict[str, object]:
+    """The parameters the notebook's ``parameters`` cell declares, with their defaults."""
+    import papermill as pm
+
+    return {k: v["default"] for k, v in pm.inspect_notebook(str(notebook)).items()}
+
+
+def render_one(params: dict[str, object], opts: Options) -> Outcome:
+    """Check a brief's parameters (before any kernel starts), then build that one brief.
+
+    Unknown parameter names, an unknown province (with the closest names), a wave not in the
+    data and a province without pilots raise :class:`ParameterError` with a clear message.
+    """
+    from analysis.brief import BriefParams, resolve
+    from analysis.dataset import ParameterError
+
+    known = brief_parameters(opts.notebooks / TEMPLATES["brief"])
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ParameterError(f"unknown parameter(s) {unknown}; the brief takes {sorted(known)}")
+    if clean_reason(opts):
+        from analysis import clean
+
+        clean.run(opts.raw, opts.processed)
+    fields = {k: v for k, v in params.items() if k in BriefParams.__dataclass_fields__}
+    place, wave, _ = resolve(BriefParams(**{**fields, "data_dir": str(opts.processed)}))
+    lang = str(params.get("lang", "vi"))
+    target = Target("brief", lang, wave, place.period, place.code, place.name, place.slug)
+    return execute(target, opts, {"adhoc": provenance.json_digest(params)})
+
+
 # ----------------------------------------------------------------------------- the command
 
 

@@ -61,6 +61,36 @@ def _build(args: argparse.Namespace) -> int:
     return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 
+def _brief(args: argparse.Namespace) -> int:
+    from analysis import build
+
+    params: dict[str, object] = {"province": args.province, "lang": args.lang, "units": args.units}
+    if args.wave is not None:
+        params["wave"] = args.wave
+    for name, value in args.param or ():
+        params[name] = _literal(value)
+    opts = build.Options(raw=args.raw, processed=args.processed, out=args.out,
+                         generated_at=None)  # fmt: skip
+    outcome = build.render_one(params, opts)
+    if outcome.status != "built":
+        log.error(
+            "%s: %s (executed notebook: %s)", outcome.target.stem, outcome.reason, outcome.executed
+        )
+        return 1
+    log.info("wrote %s", outcome.target.paths(args.out)["html"])
+    return 0
+
+
+def _literal(text: str) -> object:
+    """A -p value as Python would read it (number, None, True...), else the text itself."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -157,6 +187,36 @@ def parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("reports"), help="reports folder (default: reports)"
     )
     b.set_defaults(func=_build)
+
+    r = sub.add_parser(
+        "brief",
+        help="build one province brief (parameters checked before any kernel starts)",
+        description="Execute the brief notebook for one province and write its HTML and Excel "
+        "workbook under --out. Parameters are checked first: an unknown parameter name, an "
+        "unknown province (the closest names are suggested), a wave not in the data or a "
+        "province without pilot communes stop with a clear message.",
+    )
+    r.add_argument("province", help="province name or GSO code (old or new units)")
+    r.add_argument("--wave", type=int, default=None, help="survey wave (default: the latest)")
+    r.add_argument("--lang", choices=["vi", "en"], default="vi", help="language (default: vi)")
+    r.add_argument(
+        "--units",
+        choices=["auto", "old", "new"],
+        default="auto",
+        help="read the province name in old or new units (default: auto)",
+    )
+    r.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="any other notebook parameter, e.g. -p alpha 0.1 -p min_cell 20",
+    )
+    r.add_argument("--raw", type=Path, default=Path("data/raw"))
+    r.add_argument("--processed", type=Path, default=Path("data/processed"))
+    r.add_argument("--out", type=Path, default=Path("reports"))
+    r.set_defaults(func=_brief)
 
     s = sub.add_parser(
         "sample",
