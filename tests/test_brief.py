@@ -43,7 +43,7 @@ def test_sections_have_their_anchors_and_escape_text(qn):
     for anchor in SECTIONS:
         assert f'id="{anchor}"' in html
         assert f'href="#{anchor}"' in html
-    assert "data:image/png;base64," in html
+    assert "data:image/svg+xml;base64," in html
     assert "<script" not in html
     assert 'data-provenance="timestamp"' in html
 

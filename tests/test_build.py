@@ -57,7 +57,7 @@ def test_html_is_a_brief_a_person_can_read(built):
             assert f'id="{anchor}"' in html
         assert "Brief.build" not in html and "import " not in html  # no code
         assert 'class="error"' not in html and "Traceback" not in html
-        assert html.count("data:image/png;base64,") >= 3
+        assert html.count("data:image/svg+xml;base64,") >= 3
         assert "<script" not in html and 'src="http' not in html
         assert "Xã thí điểm" in html  # Vietnamese text, diacritics intact
 

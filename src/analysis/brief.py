@@ -94,6 +94,12 @@ def resolve(params: BriefParams, data: Dataset | None = None) -> tuple[Place, in
             f"{place.name} has no pilot communes in the registry: there is "
             "nothing to compare (a province brief needs at least one pilot)"
         )
+    if not communes.loc[communes["wave"] == wave, "treated"].any():
+        first = int(communes.loc[communes["pilot"], "adoption_wave"].min())
+        raise ParameterError(
+            f"{place.name} has no pilot commune under way by wave {wave} "
+            f"(the first pilots count from wave {first})"
+        )
     return place, wave, data
 
 
@@ -157,11 +163,11 @@ class Brief:
 
     @cached_property
     def indicators(self) -> list[str]:
-        """Commune indicators with at least two values in each group at wave W."""
+        """Commune indicators with a value for at least one pilot and two others at wave W."""
         names = []
         for name in self.catalogue.indicators("commune"):
-            counts = self.current.groupby("group")[name].count()
-            if counts.reindex([0, 1]).fillna(0).min() >= 2:
+            counts = self.current.groupby("group")[name].count().reindex([0, 1]).fillna(0)
+            if counts[1] >= 1 and counts[0] >= 2:
                 names.append(name)
         return names
 
@@ -217,8 +223,19 @@ class Brief:
         return out
 
     @cached_property
+    def chart_indicators(self) -> list[str]:
+        """Up to six indicators for the distribution chart: the headline ones first."""
+        headline = [n for n in self.catalogue.headline("commune") if n in self.indicators]
+        return list(dict.fromkeys(headline + self.indicators))[:6]
+
+    @cached_property
+    def all_households(self) -> pd.DataFrame:
+        """The province's household respondents, all waves."""
+        return self.data.households_of(self.place)
+
+    @cached_property
     def households(self) -> pd.DataFrame:
-        return comparison_groups(self.data.households_of(self.place), self.wave)
+        return comparison_groups(self.all_households, self.wave)
 
     @cached_property
     def household_indicators(self) -> list[str]:
@@ -377,13 +394,12 @@ class Brief:
         c = self.communes
         rows = []
         for wave, part in c.groupby("wave"):
-            hh = self.data.households_of(self.place)
             rows.append({
                 t(lang, "wave"): int(wave),
                 t(lang, "n_communes"): len(part),
                 t(lang, "n_pilots"): int(part["treated"].sum()),
                 t(lang, "n_pending"): int((part["pilot"] & ~part["treated"]).sum()),
-                t(lang, "n_households"): int((hh["wave"] == wave).sum()),
+                t(lang, "n_households"): int((self.all_households["wave"] == wave).sum()),
             })  # fmt: skip
         return pd.DataFrame(rows)
 
@@ -405,7 +421,7 @@ class Brief:
 
     def quality_data(self) -> dict[str, int]:
         files = set(self.communes["source_file"]) | set(
-            self.data.households_of(self.place)["source_file"]
+            self.all_households["source_file"]
         )
         log_ = self.data.log
         dup = self.data.duplicates
@@ -588,13 +604,13 @@ class Brief:
         figs = []
         dist = plot.distributions(
             self.current.assign(pilot=self.current["group"] == 1),
-            self.indicators[:9],
+            self.chart_indicators,
             labels,
             group_labels=(others, pilots),
         )
         figs.append(
             figure(
-                plot.data_uri(plot.to_png(dist)),
+                plot.encode(dist),
                 t(lang, "distributions", wave=self.wave),
                 t(lang, "distributions", wave=self.wave),
             )
@@ -602,9 +618,7 @@ class Brief:
         trends = self.trends_data()
         if trends["wave"].nunique() > 1:
             fig = plot.trends(trends, labels, group_labels=(others, pilots), ncols=2)
-            figs.append(
-                figure(plot.data_uri(plot.to_png(fig)), t(lang, "trends"), t(lang, "trends"))
-            )
+            figs.append(figure(plot.encode(fig), t(lang, "trends"), t(lang, "trends")))
         eff = self.comparison.tidy()
         sd0 = eff["sd_control"].replace(0, np.nan)
         eff = pd.DataFrame(
@@ -617,12 +631,12 @@ class Brief:
             }
         ).dropna()
         fig = plot.effects(eff, labels, xlabel=t(lang, "effects_x"))
-        figs.append(figure(plot.data_uri(plot.to_png(fig)), t(lang, "effects"), t(lang, "effects")))
+        figs.append(figure(plot.encode(fig), t(lang, "effects"), t(lang, "effects")))
         name = self.catalogue.headline("commune")[0]
         rank = self.ranking_data()
         title = t(lang, "ranking", indicator=self.label(name), wave=self.wave)
         fig = plot.ranking(rank, self.place.short_name, xlabel=self._unit(name), title=title)
-        figs.append(figure(plot.data_uri(plot.to_png(fig)), title, title))
+        figs.append(figure(plot.encode(fig), title, title))
         return section("charts", t(lang, "charts"), *figs)
 
     def did_section(self) -> Fragment:

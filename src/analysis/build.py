@@ -166,6 +166,7 @@ def _compute_slices(opts: Options) -> dict:
             provinces.append({
                 "period": period, "code": place.code, "name": place.name, "slug": place.slug,
                 "pilots": int(c["pilot"].sum()),
+                "treated_waves": sorted(int(w) for w in c.loc[c["treated"], "wave"].unique()),
                 "waves": sorted(int(w) for w in c["wave"].unique()),
             })  # fmt: skip
     slices["all"] = provenance.json_digest(data.manifest.get("raw_files", {}))
@@ -214,6 +215,9 @@ def plan(opts: Options) -> tuple[list[Target], list[Outcome]]:
                     skipped.append(Outcome(target, "not-applicable", "no pilot communes"))
                 elif wave not in p["waves"]:
                     skipped.append(Outcome(target, "not-applicable", f"no data for wave {wave}"))
+                elif wave not in p["treated_waves"]:
+                    reason = f"no pilot commune under way by wave {wave}"
+                    skipped.append(Outcome(target, "not-applicable", reason))
                 else:
                     targets.append(target)
     return targets, skipped

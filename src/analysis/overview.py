@@ -159,7 +159,7 @@ class Overview:
             fig = plot.effects(
                 forest, {}, xlabel=self.catalogue.variables("commune").loc[self.indicator, "unit"]
             )
-            parts.append(figure(plot.data_uri(plot.to_png(fig)), cap, cap))
+            parts.append(figure(plot.encode(fig), cap, cap))
         nm = f"province_name_{self.units}"
         c = self.data.communes[self.data.communes["wave"] == self.wave]
         means = c.groupby(nm)[self.indicator].mean().reset_index()
@@ -168,7 +168,7 @@ class Overview:
         fig = plot.ranking(
             means.rename(columns={self.indicator: "value"}).dropna(), None, xlabel="", title=cap
         )
-        parts.append(figure(plot.data_uri(plot.to_png(fig)), cap, cap))
+        parts.append(figure(plot.encode(fig), cap, cap))
         return section("charts", self._t("charts"), *parts)
 
     def methods(self) -> Fragment:

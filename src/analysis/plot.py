@@ -25,7 +25,7 @@ DPI = 96
 
 plt.rcParams.update(
     {
-        "font.family": "DejaVu Sans",
+        "font.family": "sans-serif",
         "font.size": 9,
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -34,8 +34,24 @@ plt.rcParams.update(
         "figure.dpi": DPI,
         "savefig.dpi": DPI,
         "svg.hashsalt": "brief",
+        "svg.fonttype": "none",
+        "font.sans-serif": ["DejaVu Sans", "Noto Sans", "Arial", "sans-serif"],
     }
 )
+
+
+def encode(fig: plt.Figure) -> str:
+    """The figure as a ``data:`` URI of an SVG image (closed afterwards).
+
+    SVG rather than PNG: about half the bytes and a third less drawing time for these charts
+    (measured by scripts/bench_build.py), sharp at any zoom and in print. Text stays text
+    (``svg.fonttype: none``), so the reader's fonts draw the Vietnamese diacritics; no date
+    is written and ids are salted with a constant, so the same chart gives the same bytes.
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def to_png(fig: plt.Figure) -> bytes:
