@@ -46,8 +46,8 @@ def complete_rows(
         if np.any(w[keep] < 0):
             raise ValueError(f"weights column {weights!r} has negative values")
         keep &= w != 0
-    sub = sub.loc[keep].reset_index(drop=True)
     dropped = int(len(keep) - keep.sum())
+    sub = (sub.loc[keep] if dropped else sub).reset_index(drop=True)
     notes: list[Caveat] = []
     if dropped:
         log.info("dropped %d of %d rows with missing values or zero weight", dropped, len(keep))

@@ -35,6 +35,7 @@ the same clusters.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -49,7 +50,15 @@ from .regression import (
     group_sum,
     wald_test,
 )
-from .results import Caveat, DiDResult, EstimateResult, StatsWarning, caveat_fields, t_inference
+from .results import (
+    Caveat,
+    DiDResult,
+    EstimateResult,
+    StatsWarning,
+    WaldTest,
+    caveat_fields,
+    t_inference,
+)
 
 
 def _cohorts(period: np.ndarray, unit: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -62,20 +71,32 @@ def _cohorts(period: np.ndarray, unit: np.ndarray, d: np.ndarray) -> np.ndarray:
     cohort = first[unit]
     if not np.array_equal(d == 1, period >= cohort):
         raise ValueError(
-            "treatment must be absorbing: 0 before adoption and 1 in every wave from adoption on"
+            "treatment must be absorbing: 0 before adoption and 1 in every wave from adoption "
+            "on, the same for all rows of a unit in a wave"
         )
     return cohort
 
 
-class _Cells:
-    """Weighted means of the outcome over sets of rows, with their cluster-summed influence."""
+@dataclass
+class _Panel:
+    """Cleaned arrays: outcome, weights, cluster codes, unit codes, wave positions, cohorts."""
 
-    def __init__(self, y: np.ndarray, w: np.ndarray, cluster: np.ndarray):
-        self.y, self.w, self.cluster = y, w, cluster
-        self.n_clusters = int(cluster.max()) + 1
+    y: np.ndarray
+    w: np.ndarray
+    d: np.ndarray
+    cluster: np.ndarray
+    unit: np.ndarray
+    period: np.ndarray
+    cohort: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.cluster.max()) + 1
 
     def mean(self, rows: np.ndarray) -> tuple[float, np.ndarray] | None:
-        """(mean, influence per cluster) over the boolean mask ``rows``; None if empty."""
+        """Weighted mean of y over the boolean mask ``rows`` and its influence summed by cluster
+        (linearization: wᵢ(yᵢ − m)/Σw); None for an empty cell."""
         total = self.w[rows].sum()
         if total <= 0:
             return None
@@ -84,22 +105,167 @@ class _Cells:
         return m, group_sum(psi, self.cluster, self.n_clusters)
 
 
-def _aggregate(
-    att: np.ndarray,
-    infl: np.ndarray,
-    share: np.ndarray,
-    share_infl: np.ndarray,
-    cohort_of: np.ndarray,
-    coef: np.ndarray,
-) -> tuple[float, np.ndarray]:
-    """θ = Σ_k c_k π_{g(k)} ATT_k / Σ_k c_k π_{g(k)} and its cluster influence (delta method
-    over the ATT_k and the estimated cohort shares π)."""
-    pi = share[cohort_of]
-    den = coef @ pi
-    theta = float(coef * pi @ att / den)
-    d_num = infl @ (coef * pi) + share_infl[:, cohort_of] @ (coef * att)
-    d_den = share_infl[:, cohort_of] @ coef
-    return theta, (d_num - theta * d_den) / den
+def _group_time(panel: _Panel, control: str) -> tuple[pd.DataFrame, np.ndarray, list[Caveat]]:
+    """ATT(g, t) for every cohort g and wave t ≠ g−1, with their cluster influence (G × P)."""
+    cohort, period, labels = panel.cohort, panel.period, panel.labels
+    never = np.isinf(cohort)
+    rows, infl, notes = [], [], []
+    for g in np.unique(cohort[~never]).astype(int):
+        base = g - 1
+        for t in range(len(labels)):
+            if t == base:
+                continue
+            controls = never.copy()
+            if control == "not_yet":
+                controls |= (cohort > max(t, base)) & (cohort != g)
+            cells = [
+                panel.mean((cohort == g) & (period == t)),
+                panel.mean((cohort == g) & (period == base)),
+                panel.mean(controls & (period == t)),
+                panel.mean(controls & (period == base)),
+            ]
+            if any(c is None for c in cells):
+                notes.append(
+                    (
+                        f"ATT(g={labels[g]}, t={labels[t]}) not estimable (empty cell).",
+                        f"Không ước lượng được ATT(g={labels[g]}, t={labels[t]}) (ô trống).",
+                    )
+                )
+                continue
+            (m1, i1), (m0, i0), (c1, j1), (c0, j0) = cells
+            rows.append(
+                {
+                    "cohort": labels[g],
+                    "time": labels[t],
+                    "event_time": t - g,
+                    "estimate": m1 - m0 - (c1 - c0),
+                    "n_treated_units": len(np.unique(panel.unit[(cohort == g) & (period == t)])),
+                    "n_control_units": len(np.unique(panel.unit[controls & (period == t)])),
+                    "_g": g,
+                }
+            )
+            infl.append(i1 - i0 - j1 + j0)
+    return pd.DataFrame(rows), np.column_stack(infl), notes
+
+
+class _Aggregator:
+    """Cohort-share-weighted averages of ATT(g, t) and their cluster influence.
+
+    θ = Σ_k c_k π_{g(k)} ATT_k / Σ_k c_k π_{g(k)}; the influence includes the estimation of the
+    cohort shares π (share of total weight), by the delta method, as R ``did`` does.
+    """
+
+    def __init__(self, panel: _Panel, att_gt: pd.DataFrame, infl: np.ndarray):
+        cohorts = np.unique(att_gt["_g"])
+        w, n_g = panel.w, panel.n_clusters
+        in_cohort = panel.cohort[:, None] == cohorts[None, :]
+        self.share = (w @ in_cohort) / w.sum()
+        psi = (w[:, None] * in_cohort - w[:, None] * self.share) / w.sum()
+        self.share_infl = group_sum(psi, panel.cluster, n_g)
+        self.cohort_of = np.searchsorted(cohorts, att_gt["_g"].to_numpy())
+        self.att, self.infl = att_gt["estimate"].to_numpy(), infl
+        self.scale = n_g / (n_g - 1)
+
+    def __call__(self, coef: np.ndarray) -> tuple[float, float, np.ndarray]:
+        """(θ, SE, cluster influence) for the weights ``coef`` over the ATT(g, t) rows."""
+        pi = self.share[self.cohort_of]
+        den = coef @ pi
+        theta = float(coef * pi @ self.att / den)
+        share_infl = self.share_infl[:, self.cohort_of]
+        psi = self.infl @ (coef * pi) + share_infl @ (coef * self.att) - theta * share_infl @ coef
+        psi = psi / den
+        return theta, float(np.sqrt(self.scale * psi @ psi)), psi
+
+
+def _event_study(
+    att_gt: pd.DataFrame, aggregate: _Aggregator, df: float, alpha: float
+) -> pd.DataFrame:
+    """θ(e) for each event time e (−1 is the reference, 0 by construction)."""
+    event = att_gt["event_time"].to_numpy()
+    times = sorted(set(event) | {-1})
+    rows = [aggregate((event == e).astype(float))[:2] if e != -1 else (0.0, np.nan) for e in times]
+    table = pd.DataFrame(rows, columns=["estimate", "se"])
+    table.insert(0, "event_time", times)
+    p, lo, hi = t_inference(table["estimate"], table["se"], df, alpha)
+    table["ci_low"], table["ci_high"], table["pvalue"] = lo, hi, p
+    counts = [int((event == e).sum()) for e in times]
+    table["n_cohorts"] = [
+        c if e != -1 else int(att_gt["_g"].nunique()) for e, c in zip(times, counts, strict=True)
+    ]
+    return table
+
+
+def _pretrend(
+    att_gt: pd.DataFrame, infl: np.ndarray, panel: _Panel, alpha: float
+) -> tuple[WaldTest | None, list[Caveat]]:
+    """Joint test that every pre-adoption ATT(g, t), t < g − 1, is zero."""
+    pre = (att_gt["event_time"] < -1).to_numpy()
+    if not pre.any():
+        return None, [
+            (
+                "Only one wave before adoption: parallel trends cannot be checked.",
+                "Chỉ có một đợt số liệu trước thí điểm: không kiểm tra được xu hướng song song.",
+            )
+        ]
+    n_g = panel.n_clusters
+    test = wald_test(
+        att_gt["estimate"].to_numpy()[pre],
+        n_g / (n_g - 1) * infl[:, pre].T @ infl[:, pre],
+        float(n_g - 1),
+        len(panel.y),
+        "Wald F that all pre-adoption ATT(g,t) (t < g−1) are zero; influence-function "
+        "covariance clustered, G/(G−1)",
+    )
+    if test.pvalue >= alpha:
+        return test, []
+    return test, [
+        (
+            f"Pre-trend test rejects parallel trends (p = {test.pvalue:.3g}).",
+            f"Kiểm định xu hướng trước thí điểm bác bỏ giả định xu hướng song song "
+            f"(p = {test.pvalue:.3g}).",
+        )
+    ]
+
+
+def _prepare(
+    df: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    time: str,
+    unit: str,
+    cluster: str | None,
+    weights: str | None,
+) -> tuple[_Panel, list[Caveat]]:
+    """Complete rows, coded; units treated from the first wave (no pre-period) left out."""
+    sub, notes = complete_rows(
+        df, [outcome, treatment, time, unit, cluster, weights], weights=weights
+    )
+    period = pd.factorize(sub[time], sort=True)[0]
+    cohort = _cohorts(period, codes(sub[unit]), binary(sub[treatment], treatment))
+    if (cohort == 0).any():
+        n_always = sub.loc[cohort == 0, unit].nunique()
+        notes.append(
+            (
+                f"{n_always} units treated from the first wave have no pre-adoption wave and "
+                "were left out.",
+                f"Đã bỏ {n_always} đơn vị được thí điểm ngay từ đợt đầu (không có số liệu trước "
+                "thí điểm).",
+            )
+        )
+        sub = sub.loc[cohort != 0].reset_index(drop=True)
+    period, labels = pd.factorize(sub[time], sort=True)
+    units, d = codes(sub[unit]), binary(sub[treatment], treatment)
+    panel = _Panel(
+        y=numeric(sub[outcome], outcome),
+        w=weights_or_ones(sub, weights),
+        d=d,
+        cluster=codes(sub[cluster or unit]),
+        unit=units,
+        period=period,
+        cohort=_cohorts(period, units, d),
+        labels=np.asarray(labels),
+    )
+    return panel, notes
 
 
 def did(
@@ -124,164 +290,52 @@ def did(
     """
     if control not in ("never", "not_yet"):
         raise ValueError("control must be 'never' or 'not_yet'")
-    sub, notes = complete_rows(
-        df, [outcome, treatment, time, unit, cluster, weights], weights=weights
-    )
-    period = pd.factorize(sub[time], sort=True)[0]
-    cohort = _cohorts(period, codes(sub[unit]), binary(sub[treatment], treatment))
-    if (cohort == 0).any():
-        n_always = sub.loc[cohort == 0, unit].nunique()
-        notes.append(
-            (
-                f"{n_always} units treated from the first wave have no pre-adoption wave and "
-                "were left out.",
-                f"Đã bỏ {n_always} đơn vị được thí điểm ngay từ đợt đầu (không có số liệu trước "
-                "thí điểm).",
-            )
-        )
-        sub = sub.loc[cohort != 0].reset_index(drop=True)
-    labels = np.sort(sub[time].unique())
-    period = pd.factorize(sub[time], sort=True)[0]
-    units = codes(sub[unit])
-    d = binary(sub[treatment], treatment)
-    cohort = _cohorts(period, units, d)
-    y, w = numeric(sub[outcome], outcome), weights_or_ones(sub, weights)
-    cl = codes(sub[cluster if cluster else unit])
-    never = np.isinf(cohort)
+    panel, notes = _prepare(df, outcome, treatment, time, unit, cluster, weights)
+    never = np.isinf(panel.cohort)
     if control == "never" and not never.any():
         raise ValueError("no never-treated units: use control='not_yet'")
-    cohorts = np.unique(cohort[~never])
-    if len(cohorts) == 0:
+    if never.all():
         raise ValueError("no unit is treated after the first wave")
-    cells = _Cells(y, w, cl)
-    n_g = cells.n_clusters
-
-    rows, infl = [], []
-    for g in cohorts:
-        base = g - 1
-        for t in range(len(labels)):
-            if t == base:
-                continue
-            in_control = never.copy()
-            if control == "not_yet":
-                in_control |= (cohort > max(t, base)) & (cohort != g)
-            parts = [
-                cells.mean((cohort == g) & (period == t)),
-                cells.mean((cohort == g) & (period == base)),
-                cells.mean(in_control & (period == t)),
-                cells.mean(in_control & (period == base)),
-            ]
-            if any(p is None for p in parts):
-                notes.append(
-                    (
-                        f"ATT(g={labels[int(g)]}, t={labels[t]}) not estimable (empty cell).",
-                        f"Không ước lượng được ATT(g={labels[int(g)]}, t={labels[t]}) (ô trống).",
-                    )
-                )
-                continue
-            (m1, i1), (m0, i0), (c1, j1), (c0, j0) = parts
-            rows.append(
-                {
-                    "cohort": labels[int(g)],
-                    "time": labels[t],
-                    "event_time": int(t - g),
-                    "estimate": m1 - m0 - (c1 - c0),
-                    "n_treated_units": len(np.unique(units[(cohort == g) & (period == t)])),
-                    "n_control_units": len(np.unique(units[in_control & (period == t)])),
-                    "_g": int(g),
-                }
-            )
-            infl.append(i1 - i0 - j1 + j0)
-    att_gt = pd.DataFrame(rows)
-    infl_mat = np.column_stack(infl)
-    scale = n_g / (n_g - 1)
-    att_gt["se"] = np.sqrt(scale * (infl_mat**2).sum(axis=0))
-
-    s_all = w.sum()
-    share = np.array([w[cohort == g].sum() for g in cohorts]) / s_all
-    in_cohort = cohort[:, None] == cohorts[None, :]
-    share_infl = group_sum((w[:, None] * in_cohort - w[:, None] * share) / s_all, cl, n_g)
-    cohort_of = np.searchsorted(cohorts, att_gt["_g"].to_numpy())
-    att = att_gt["estimate"].to_numpy()
-
-    def combine(coef: np.ndarray) -> tuple[float, float, np.ndarray]:
-        theta, psi = _aggregate(att, infl_mat, share, share_infl, cohort_of, coef)
-        return theta, float(np.sqrt(scale * psi @ psi)), psi
-
-    post = (att_gt["event_time"] >= 0).to_numpy()
-    n_post = att_gt.loc[post].groupby("_g")["estimate"].transform("size")
-    overall_coef = np.zeros(len(att_gt))
-    overall_coef[post] = 1 / n_post.to_numpy()
-    estimate, se, psi_overall = combine(overall_coef)
-    p, lo, hi = t_inference(estimate, se, n_g - 1, alpha)
-
+    att_gt, infl, gt_notes = _group_time(panel, control)
+    notes += gt_notes
+    n_g = panel.n_clusters
+    att_gt["se"] = np.sqrt(n_g / (n_g - 1) * (infl**2).sum(axis=0))
     att_gt["pvalue"], att_gt["ci_low"], att_gt["ci_high"] = t_inference(
         att_gt["estimate"], att_gt["se"], n_g - 1, alpha
     )
-    event_rows = []
-    for e in sorted(set(att_gt["event_time"]) | {-1}):
-        if e == -1:
-            event_rows.append({"event_time": -1, "estimate": 0.0, "n_cohorts": len(cohorts)})
-            continue
-        mask = (att_gt["event_time"] == e).to_numpy()
-        theta, s, _ = combine(mask.astype(float))
-        pe, le, he = t_inference(theta, s, n_g - 1, alpha)
-        event_rows.append(
-            {
-                "event_time": e,
-                "estimate": theta,
-                "se": s,
-                "ci_low": le,
-                "ci_high": he,
-                "pvalue": pe,
-                "n_cohorts": int(mask.sum()),
-            }
-        )
-    event_study = pd.DataFrame(event_rows)
-
-    pretrend = None
-    pre = (att_gt["event_time"] < -1).to_numpy()
-    if pre.any():
-        pretrend = wald_test(
-            att[pre],
-            scale * infl_mat[:, pre].T @ infl_mat[:, pre],
-            float(n_g - 1),
-            len(y),
-            "Wald F that all pre-adoption ATT(g,t) (t < g−1) are zero; influence-function "
-            "covariance clustered, G/(G−1)",
-        )
-        if pretrend.pvalue < alpha:
-            notes.append(
-                (
-                    f"Pre-trend test rejects parallel trends (p = {pretrend.pvalue:.3g}).",
-                    f"Kiểm định xu hướng trước thí điểm bác bỏ giả định xu hướng song song "
-                    f"(p = {pretrend.pvalue:.3g}).",
-                )
-            )
-    else:
-        notes.append(
-            (
-                "Only one wave before adoption: parallel trends cannot be checked.",
-                "Chỉ có một đợt số liệu trước thí điểm: không kiểm tra được xu hướng song song.",
-            )
-        )
+    aggregate = _Aggregator(panel, att_gt, infl)
+    post = (att_gt["event_time"] >= 0).to_numpy()
+    per_cohort = att_gt.loc[post].groupby("_g")["estimate"].transform("size").to_numpy()
+    coef = np.zeros(len(att_gt))
+    coef[post] = 1 / per_cohort
+    estimate, se, psi = aggregate(coef)
+    p, lo, hi = t_inference(estimate, se, n_g - 1, alpha)
+    pretrend, pre_notes = _pretrend(att_gt, infl, panel, alpha)
+    notes += pre_notes
 
     twfe_result, gap, gap_p = None, np.nan, np.nan
     if twfe:
-        fit = fit_linear(y, d[:, None], [treatment], weights=w, cluster=cl, fe=[units, period])
+        fit = fit_linear(
+            panel.y,
+            panel.d[:, None],
+            [treatment],
+            weights=panel.w,
+            cluster=panel.cluster,
+            fe=[panel.unit, panel.period],
+        )
         twfe_result, gap, gap_p, twfe_notes = _compare_twfe(
             fit,
-            d,
+            panel.d,
             estimate,
-            psi_overall,
+            psi,
             outcome=outcome,
             cluster=cluster or unit,
             weights=weights,
             alpha=alpha,
         )
         notes += twfe_notes
-    treated_units = ~never
-    notes += few_clusters_caveat(n_g, len(np.unique(cl[treated_units])))
+    treated_clusters = len(np.unique(panel.cluster[~never]))
+    notes += few_clusters_caveat(n_g, treated_clusters)
     return DiDResult(
         estimator="Staggered difference-in-differences (Callaway–Sant'Anna)",
         outcome=outcome,
@@ -292,10 +346,10 @@ def did(
         pvalue=p,
         df=float(n_g - 1),
         alpha=alpha,
-        n_treated=int(treated_units.sum()),
+        n_treated=int((~never).sum()),
         n_control=int(never.sum()),
         n_clusters=n_g,
-        n_treated_clusters=len(np.unique(cl[treated_units])),
+        n_treated_clusters=treated_clusters,
         method=(
             "Callaway–Sant'Anna ATT(g,t), unconditional parallel trends, no covariates; "
             f"controls: {'never-treated' if control == 'never' else 'not-yet-treated'}; "
@@ -306,7 +360,7 @@ def did(
         ),
         control_group=control,
         att_gt=att_gt.drop(columns="_g"),
-        event_study=event_study,
+        event_study=_event_study(att_gt, aggregate, n_g - 1, alpha),
         pretrend=pretrend,
         twfe=twfe_result,
         twfe_gap=gap,
@@ -334,7 +388,8 @@ def _compare_twfe(
     diff_infl = twfe_infl - staggered_infl
     gap = est - staggered
     gap_se = float(np.sqrt(n_g / (n_g - 1) * diff_infl @ diff_infl))
-    gap_p = t_inference(gap, gap_se, n_g - 1, alpha)[0]
+    identical = abs(gap) <= 1e-9 * (abs(est) + se)  # e.g. a balanced 2 × 2: TWFE is the DiD
+    gap_p = 1.0 if identical else t_inference(gap, gap_se, n_g - 1, alpha)[0]
     result = EstimateResult(
         estimator="Two-way fixed effects (unit and wave)",
         outcome=outcome,

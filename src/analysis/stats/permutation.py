@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._frame import binary, codes, complete_rows, numeric, weights_or_ones
-from .power import minimum_detectable_effect
+from .power import group_mde
 from .regression import group_sum
 from .results import DEFAULT_SEED, PermutationResult, caveat_fields, invert_test
 
@@ -139,7 +139,6 @@ def permutation_test(
                 f"Đã bỏ {int((~keep).sum())} đơn vị thuộc các tầng không có đủ cả hai nhóm.",
             )
         )
-        sub = sub.loc[keep[unit]]
     observed, null, exact, n_assign = randomization_distribution(
         s[keep], w[keep], z[keep], stratum[keep], max_exact=max_exact, draws=draws, seed=seed
     )
@@ -155,9 +154,14 @@ def permutation_test(
             float(null[:, 0].std()),
             alpha,
         )
-        design = {"outcome": outcome, "treatment": treatment, "cluster": cluster}
-        effect = minimum_detectable_effect(
-            sub, **design, weights=weights, alpha=alpha, power=power
+        rows = keep[unit]
+        effect = group_mde(
+            y[rows],
+            z_row[rows] == 1,
+            w_row[rows],
+            unit[rows] if cluster else None,
+            alpha=alpha,
+            power=power,
         ).mde
     else:
         ci, effect = (-np.inf, np.inf), np.inf

@@ -9,9 +9,11 @@ intra-cluster correlation ρ give SE = σ·√((ρ + (1−ρ)/m)·(1/J₁ + 1/J�
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 from statsmodels.stats.power import ttest_power
 
 from ._frame import binary, codes, complete_rows, numeric, weights_or_ones
@@ -42,10 +44,16 @@ def mde(
     def shortfall(delta: float) -> float:
         return float(ttest_power(delta, nobs=1, alpha=alpha, df=df)) - power
 
-    upper = 1.0
+    if not alpha < power < 1:
+        raise ValueError("power must lie between alpha and 1")
+    # bracket around the usual approximation t(1 − alpha/2) + t(power)
+    guess = max(float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)), 1e-3)
+    lower, upper = 0.5 * guess, 1.5 * guess
+    if shortfall(lower) > 0:
+        lower = 0.0
     while shortfall(upper) < 0:
-        upper *= 2
-    return float(optimize.brentq(shortfall, 0.0, upper, xtol=1e-12)) * se
+        lower, upper = upper, 2 * upper
+    return float(optimize.brentq(shortfall, lower, upper, xtol=1e-10)) * se
 
 
 def icc_anova(y: np.ndarray, groups: np.ndarray) -> float:
@@ -60,6 +68,46 @@ def icc_anova(y: np.ndarray, groups: np.ndarray) -> float:
     m0 = (n - (sizes**2).sum() / n) / (n_g - 1)
     denom = msb + (m0 - 1) * msw
     return max(0.0, (msb - msw) / denom) if denom > 0 else 0.0
+
+
+class GroupMDE(NamedTuple):
+    """MDE for given groups and the quantities it was computed from."""
+
+    mde: float
+    sd: float
+    icc: float
+    cluster_size: float
+    n_treated: int
+    n_control: int
+
+
+def group_mde(
+    y: np.ndarray,
+    treated: np.ndarray,
+    w: np.ndarray,
+    cluster: np.ndarray | None = None,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> GroupMDE:
+    """MDE from arrays: SD pooled within groups (weights ``w``); with integer ``cluster`` codes,
+    treated/control clusters, the ANOVA ICC and the mean cluster size."""
+    n1, n0 = int(treated.sum()), int((~treated).sum())
+    squares = [
+        (m.sum() - 1) * describe_group(y[m], w[m])[1] ** 2 if m.sum() > 1 else 0.0
+        for m in (treated, ~treated)
+    ]
+    sd = float(np.sqrt(sum(squares) / (n1 + n0 - 2))) if n1 + n0 > 2 else np.nan
+    icc, size = 0.0, 1.0
+    if cluster is not None:
+        n1, n0 = len(np.unique(cluster[treated])), len(np.unique(cluster[~treated]))
+        if n1 + n0 != len(np.unique(cluster)):
+            raise ValueError("treatment must be constant within each cluster")
+        icc, size = icc_anova(y, cluster), len(y) / (n1 + n0)
+    value = mde(
+        n_treated=n1, n_control=n0, sd=sd, alpha=alpha, power=power, icc=icc, cluster_size=size
+    )
+    return GroupMDE(value, sd, icc, size, n1, n0)
 
 
 def minimum_detectable_effect(
@@ -77,19 +125,17 @@ def minimum_detectable_effect(
     estimated from the data. Units: the outcome's units (``mde``) and SDs (``mde_sd``)."""
     sub, notes = complete_rows(df, [outcome, treatment, cluster, weights], weights=weights)
     y, z = numeric(sub[outcome], outcome), binary(sub[treatment], treatment) == 1
-    w = weights_or_ones(sub, weights)
-    sds = [describe_group(y[m], w[m])[1] for m in (z, ~z)]
-    n1, n0 = int(z.sum()), int((~z).sum())
-    sd = float(np.sqrt(((n1 - 1) * sds[0] ** 2 + (n0 - 1) * sds[1] ** 2) / (n1 + n0 - 2)))
-    icc, size = 0.0, 1.0
+    res = group_mde(
+        y,
+        z,
+        weights_or_ones(sub, weights),
+        codes(sub[cluster]) if cluster else None,
+        alpha=alpha,
+        power=power,
+    )
     method = "two-sided t-test, exact noncentral t (statsmodels ttest_power); SD pooled within "
     method += "groups" + (f", weighted by {weights!r}" if weights else "")
     if cluster is not None:
-        g = codes(sub[cluster])
-        n1, n0 = len(np.unique(g[z])), len(np.unique(g[~z]))
-        if n1 + n0 != int(g.max()) + 1:
-            raise ValueError(f"treatment must be constant within each {cluster!r}")
-        icc, size = icc_anova(y, g), len(y) / (n1 + n0)
         method += (
             f"; clusters {cluster!r}: SE = σ·√((ρ + (1−ρ)/m)(1/J₁ + 1/J₀)), ICC ρ by one-way "
             "ANOVA, m = mean cluster size, df = J₁ + J₀ − 2"
@@ -102,26 +148,17 @@ def minimum_detectable_effect(
                 "thực tế.",
             )
         )
-    value = mde(
-        n_treated=n1,
-        n_control=n0,
-        sd=sd,
-        alpha=alpha,
-        power=power,
-        icc=icc,
-        cluster_size=size,
-    )
     return MDEResult(
         outcome=outcome,
-        mde=value,
-        mde_sd=value / sd if sd > 0 else np.nan,
-        sd=sd,
-        icc=icc,
-        cluster_size=size,
-        n_treated=n1,
-        n_control=n0,
+        mde=res.mde,
+        mde_sd=res.mde / res.sd if res.sd > 0 else np.nan,
+        sd=res.sd,
+        icc=res.icc,
+        cluster_size=res.cluster_size,
+        n_treated=res.n_treated,
+        n_control=res.n_control,
         clustered=cluster is not None,
-        df=float(n1 + n0 - 2),
+        df=float(res.n_treated + res.n_control - 2),
         alpha=alpha,
         power=power,
         method=method,

@@ -117,7 +117,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "p_wild": "wild-bootstrap p {p}",
         "significant": "statistically significant at the {level}% level",
         "not_significant": "not statistically significant",
-        "few": "the pilot group has only {n} units, so treat this with caution",
+        "few": "the pilot group is very small (n = {n}), so treat this with caution",
         "selected": "pilots were selected, not randomised, so this is an association, "
         "not necessarily an effect of the pilot",
         "selected_short": "pilots were selected, not randomised",
@@ -151,7 +151,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "p_wild": "p (wild bootstrap) {p}",
         "significant": "có ý nghĩa thống kê ở mức {level}%",
         "not_significant": "không có ý nghĩa thống kê",
-        "few": "nhóm thí điểm chỉ có {n} đơn vị nên cần thận trọng",
+        "few": "nhóm thí điểm rất nhỏ (n = {n}) nên cần thận trọng",
         "selected": "các xã thí điểm được lựa chọn chứ không phải ngẫu nhiên, nên đây là mối "
         "liên hệ, chưa chắc là tác động của thí điểm",
         "selected_short": "các xã thí điểm được lựa chọn chứ không phải ngẫu nhiên",
