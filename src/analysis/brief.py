@@ -27,7 +27,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from analysis import __version__, narrate, plot, stats, store
 from analysis.catalogue import Catalogue, load
@@ -192,35 +191,40 @@ class Brief:
         p = pd.Series({k: r.pvalue for k, r in self.permutation.items()}, dtype="float64")
         if p.empty:
             return p
-        return pd.Series(multipletests(p.to_numpy(), method="holm")[1], index=p.index)
+        return pd.Series(stats.adjust_pvalues(p.to_numpy()), index=p.index)
 
     @cached_property
     def did(self) -> dict[str, stats.DiDResult]:
         """Staggered DiD for the headline indicators, when the waves allow it."""
+        results = {n: self.did_for(n) for n in self.catalogue.headline("commune")
+                   if n in self.indicators}  # fmt: skip
+        return {n: r for n, r in results.items() if r is not None}
+
+    @cached_property
+    def _did_panel(self) -> pd.DataFrame | None:
+        """The commune panel for DiD, or None when the waves cannot identify an effect (it
+        needs pilots observed before and after adoption, and communes that are not pilots)."""
         panel = self.communes.dropna(subset=[UNIT_COLUMN])
         pilots = panel[panel["pilot"]]
         has_pre = (pilots["wave"] < pilots["adoption_wave"]).any()
         has_post = pilots["treated"].any()
         if panel["wave"].nunique() < 2 or not (has_pre and has_post) or panel["pilot"].all():
-            return {}
-        out = {}
-        for name in self.catalogue.headline("commune"):
-            if name not in self.indicators:
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", stats.StatsWarning)
-                try:
-                    out[name] = stats.did(
-                        panel.dropna(subset=[name]),
-                        outcome=name,
-                        treatment="treated_int",
-                        time="wave",
-                        unit=UNIT_COLUMN,
-                        alpha=self.params.alpha,
-                    )
-                except ValueError as exc:  # e.g. no cohort with a pre-period for this indicator
-                    log.info("%s: no DiD for %s: %s", self.place.name, name, exc)
-        return out
+            return None
+        return panel
+
+    def did_for(self, name: str) -> stats.DiDResult | None:
+        """Callaway–Sant'Anna DiD of one commune indicator (never-pilot controls), or None."""
+        if self._did_panel is None:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", stats.StatsWarning)
+            try:
+                return stats.did(self._did_panel.dropna(subset=[name]), outcome=name,
+                                 treatment="treated_int", time="wave", unit=UNIT_COLUMN,
+                                 alpha=self.params.alpha)  # fmt: skip
+            except ValueError as exc:  # e.g. no cohort with a pre-period for this indicator
+                log.info("%s: no DiD for %s: %s", self.place.name, name, exc)
+                return None
 
     @cached_property
     def chart_indicators(self) -> list[str]:
@@ -331,10 +335,13 @@ class Brief:
             })  # fmt: skip
         return pd.DataFrame(rows)
 
-    def trends_data(self) -> pd.DataFrame:
-        """Mean by wave and group (ever-pilot vs not) with t-based 95% CIs, headline indicators."""
+    def trends_data(self, names: list[str] | None = None) -> pd.DataFrame:
+        """Mean by wave and group (ever-pilot vs not) with t-based 95% CIs, for ``names``
+        (default: the headline indicators)."""
         rows = []
-        for name in [n for n in self.catalogue.headline("commune") if n in self.indicators]:
+        if names is None:
+            names = [n for n in self.catalogue.headline("commune") if n in self.indicators]
+        for name in names:
             for (wave, pilot), x in self.communes.groupby(["wave", "pilot"])[name]:
                 x = x.dropna().to_numpy(dtype="float64")
                 if len(x) == 0:
@@ -420,9 +427,7 @@ class Brief:
         }).sort_values(t(lang, "commune")).reset_index(drop=True)  # fmt: skip
 
     def quality_data(self) -> dict[str, int]:
-        files = set(self.communes["source_file"]) | set(
-            self.all_households["source_file"]
-        )
+        files = set(self.communes["source_file"]) | set(self.all_households["source_file"])
         log_ = self.data.log
         dup = self.data.duplicates
         um = self.data.unmatched

@@ -54,18 +54,6 @@ def encode(fig: plt.Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def to_png(fig: plt.Figure) -> bytes:
-    """PNG bytes of a figure (closed afterwards); no timestamp, so the bytes are reproducible."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def _wrap(label: str, width: int = 28) -> str:
     words, lines, line = label.split(), [], ""
     for w in words:

@@ -8,6 +8,7 @@ that change the numbers are named in each result's ``method``; see docs/statisti
 
 from .balance import balance_table, normalized_differences
 from .did import did
+from .multitest import adjust_pvalues
 from .permutation import permutation_test
 from .power import mde, minimum_detectable_effect
 from .propensity import propensity_weighting
@@ -34,6 +35,7 @@ from .simulation import (
 )
 
 __all__ = [
+    "adjust_pvalues",
     "BalanceTable",
     "DiDResult",
     "EstimateResult",

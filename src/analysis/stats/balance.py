@@ -28,13 +28,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from ._frame import as_list, binary, codes, complete_rows, numeric, weights_or_ones
+from .multitest import METHODS as CORRECTIONS
+from .multitest import adjust_pvalues
 from .regression import describe, fit_linear, group_sum
 from .results import FEW_TREATED, BalanceTable, Caveat, WaldTest, caveat_fields
 
-CORRECTIONS = {"holm": "holm", "bh": "fdr_bh"}
 JOINT_NOT_COMPUTABLE: Caveat = (
     "Joint test not computable (too few observations or clusters for the outcomes).",
     "Không tính được kiểm định đồng thời (quá ít quan sát hoặc cụm so với số chỉ tiêu).",
@@ -237,9 +237,9 @@ def balance_table(
     valid = table["pvalue"].notna().to_numpy()
     table["p_adjusted"] = np.nan
     if valid.any():
-        table.loc[valid, "p_adjusted"] = multipletests(
-            table.loc[valid, "pvalue"].to_numpy(), alpha=alpha, method=CORRECTIONS[correction]
-        )[1]
+        table.loc[valid, "p_adjusted"] = adjust_pvalues(
+            table.loc[valid, "pvalue"].to_numpy(), correction
+        )
     order = ["outcome", "n_treated", "mean_treated", "sd_treated", "se_treated", "n_control"]
     order += ["mean_control", "sd_control", "se_control", "difference", "se", "ci_low"]
     order += ["ci_high", "df", "pvalue", "p_adjusted", "nd_pooled_sd", "nd_treated_sd", "test"]
