@@ -44,7 +44,7 @@ def test_missing_markers_become_missing_and_are_logged():
         pd.Series(["-", "N/A", "chưa có số liệu", "", None, "#DIV/0!"], dtype=object)
     )
     assert parsed.values.isna().all()
-    rules = sorted(rule for *_, rule in parsed.changes)
+    rules = sorted(parsed.changes["rule"])
     assert rules == ["missing-marker"] * 3 + ["sheet-error-cell"]
 
 
@@ -63,18 +63,18 @@ def test_garbage_raises_with_the_cell(bad):
 
 def test_approximate_and_dot_decimal_are_logged_cell_by_cell():
     parsed = parse_number(pd.Series(["gần 85%", "85.5", "93,7"]))
-    assert [(i, rule) for i, _, _, rule in parsed.changes] == [
+    assert list(zip(parsed.changes["label"], parsed.changes["rule"], strict=True)) == [
         (0, "approximate-value"),
         (1, "dot-decimal"),
     ]
-    assert parsed.converted == 1
+    assert parsed.converted.tolist() == [False, False, True]
 
 
 def test_integer_rejects_fractions_softly():
     parsed = parse_integer(pd.Series(["8", "8,5", None]))
     assert parsed.values.dtype == "Int64"
     assert parsed.values.tolist()[0] == 8 and pd.isna(parsed.values[1])
-    assert parsed.changes[0][3] == "not-a-whole-number"
+    assert parsed.changes["rule"].tolist() == ["not-a-whole-number"]
 
 
 def test_binary_answers():
@@ -93,7 +93,7 @@ def test_categories_ignore_case_and_diacritics():
     )
     assert parsed.values.tolist()[:3] == ["xã", "phường", "thị trấn"]
     assert pd.isna(parsed.values[3])
-    assert parsed.changes[0][3] == "unknown-category"
+    assert parsed.changes[["label", "rule"]].values.tolist() == [[3, "unknown-category"]]
 
 
 def test_datetimes_day_first_and_iso_with_offsets():

@@ -1,14 +1,23 @@
 """Clean: raw exports in, tidy processed tables out (with a log of every correction).
 
-Stages, in order, for each raw file: read (``ingest``) → drop blank and total rows → parse
-cells by catalogue dtype (``parse``) → range checks (``validate``); then, for all files of an
-instrument together: match place names to official codes (``units``) → remove duplicate
-submissions → attach pilot status → remove personal data (``privacy``). Nothing is written
-unless every file could be read; then all outputs replace ``out_dir`` at once (``store``).
+Stages, in order: read each raw file (``ingest``); then, for the files of an instrument together
+(one batch for its CSV exports, one for its XLSX workbooks): drop blank, total and repeated
+header rows → parse cells by catalogue dtype (``parse``) → range checks (``validate``) →
+future dates → personal data in text; then match place names to official codes (``units``)
+→ remove duplicate submissions → attach pilot status → remove personal data (``privacy``).
+Nothing is written unless every file could be read; then all outputs replace ``out_dir`` at
+once (``store``).
 
-Rows are never dropped silently: blank rows, total rows and superseded duplicate submissions
-are the only rows removed, and each is in the cleaning log or the duplicates report; rows
-whose place cannot be matched are kept (with missing codes) and listed for review.
+Rows are never dropped silently: blank rows, total rows, repeated header rows and superseded
+duplicate submissions are the only rows removed, and each is in the cleaning log or the
+duplicates report; rows whose place cannot be matched are kept (with missing codes) and listed
+for review.
+
+Values that cannot have been true are treated by one rule: an indicator or covariate outside
+its valid range, or a submission time later than the moment of cleaning, becomes missing and is
+logged; a key outside its valid range (a survey wave or a pilot start after 2030) stops the run,
+since the row cannot be placed without it. A pilot start date in the future (but in range) is a
+planned start: it is kept and logged, and the commune counts as not treated in any wave.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from tqdm.auto import tqdm
 from analysis import __version__, ingest, privacy, store, units
 from analysis.catalogue import Catalogue, header_key, load
 from analysis.exceptions import RawDataError
-from analysis.parse import PARSERS, Parsed, ValueProblem, parse_category
+from analysis.parse import CONTROL, PARSERS, Parsed, ValueProblem, parse_category
 from analysis.validate import out_of_range
 
 log = logging.getLogger(__name__)
@@ -35,6 +44,7 @@ TOTAL_ROW = re.compile(r"^(?:tong cong|tong so|tong|cong|total|toan tinh|toan hu
 #: Waves up to 2024 use the administrative units before 1 July 2025; later waves the new ones.
 LAST_OLD_UNITS_WAVE = 2024
 NUMERIC = ("number", "integer")
+UNIT_PLACE = ("province", "district", "commune")
 
 
 def period_of(wave: pd.Series) -> pd.Series:
@@ -46,6 +56,11 @@ def adoption_wave(start: pd.Series) -> pd.Series:
     """First survey wave counted as treated: a pilot started by 30 June counts from that
     year's wave (surveys are taken at year end), a later start from the next year's."""
     return (start.dt.year + (start.dt.month > 6).astype("int64")).astype("Int64")
+
+
+def _now() -> pd.Timestamp:
+    """The moment of cleaning, Vietnam time (naive, like the parsed date-times)."""
+    return pd.Timestamp.now(tz="Asia/Ho_Chi_Minh").tz_localize(None)
 
 
 @dataclass
@@ -78,9 +93,34 @@ class CleanResult:
         }
 
 
+def _map_distinct(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)`` computed once per distinct value (missing stays missing)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = pd.Series([func(u) for u in uniques], dtype=object)
+    out = mapped.reindex(codes).to_numpy()
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _visible(text: str) -> str:
+    """Control and bidirectional characters written as escapes (``\\u202e``), so that a log
+    opened in a spreadsheet shows what was there and cannot be reordered by it."""
+    return re.sub(CONTROL, lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _log_text(values: pd.Series) -> pd.Series:
+    """Log cells as text: personal-looking data redacted, invisible characters escaped."""
+    return _map_distinct(
+        values, lambda v: _visible(privacy.redact_text(v if isinstance(v, str) else str(v)))
+    )
+
+
 class _Log:
+    """The cleaning log: single entries and whole frames of cell-level entries."""
+
     def __init__(self) -> None:
         self.rows: list[tuple] = []
+        self.frames: list[pd.DataFrame] = []
+        self.file_order: dict[str, int] = {}
 
     def add(
         self,
@@ -94,137 +134,346 @@ class _Log:
     ) -> None:
         self.rows.append((file, row, column, variable, old, new, rule))
 
+    def add_frame(self, frame: pd.DataFrame) -> None:
+        """Entries with the columns of :data:`LOG_COLUMNS`."""
+        if len(frame):
+            self.frames.append(frame[LOG_COLUMNS])
+
     def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.rows, columns=LOG_COLUMNS)
-        for col in ("old_value", "new_value"):
-            df[col] = df[col].map(lambda v: None if v is None or v is pd.NA or v != v else str(v))
-        df["row"] = df["row"].astype("Int64")
-        return df
+        parts = [pd.DataFrame(self.rows, columns=LOG_COLUMNS, dtype=object), *self.frames]
+        df = pd.concat([p.astype(object) for p in parts], ignore_index=True).reset_index(drop=True)
+        for col in ("column", "old_value", "new_value"):
+            present = df[col].notna()
+            text = pd.Series(None, index=df.index, dtype=object)
+            text[present] = _log_text(df.loc[present, col]).to_numpy()
+            df[col] = text
+        df["row"] = pd.array(df["row"], dtype="Int64")
+        # by file (in the order files were read), then file-level entries, then by row
+        order_file = df["file"].map(self.file_order).fillna(len(self.file_order)).to_numpy()
+        order_row = df["row"].fillna(-1).to_numpy(dtype="int64")
+        df = df.take(np.lexsort((order_row, order_file))).reset_index(drop=True)
+        return df.astype({c: "str" for c in LOG_COLUMNS if c != "row"})
 
 
-# ----------------------------------------------------------------------------- per file
+# ----------------------------------------------------------------------------- per batch
 
 
-def _typed(table: ingest.RawTable, catalogue: Catalogue, rel: str, clog: _Log) -> pd.DataFrame:
-    """One raw table → catalogue-named, typed columns plus ``source_file``/``source_row``."""
-    spec = catalogue.variables(table.instrument)
-    for header in table.skipped:
-        name = next(
-            (
-                catalogue.match_header(i, header)
-                for i in ("household", "commune")
-                if catalogue.match_header(i, header)
-            ),
-            None,
+@dataclass
+class _Batch:
+    """Files of one instrument read alike, stacked: one row per record of any of the files."""
+
+    items: list[tuple[str, ingest.RawTable]]
+    raw: pd.DataFrame  # catalogue-named columns; index = position in the stack
+    file_id: np.ndarray  # per position: index into items
+    rows: np.ndarray  # per position: row number in its file
+    headers: dict[str, np.ndarray]  # catalogue name → header as written, per file
+
+    @property
+    def rels(self) -> np.ndarray:
+        return np.array([rel for rel, _ in self.items], dtype=object)
+
+    def where(self, label: int, name: str | None = None) -> dict:
+        """file, row and column (as written) of a cell, for errors."""
+        fid = self.file_id[label]
+        return {
+            "file": self.items[fid][0],
+            "row": int(self.rows[label]),
+            "column": None if name is None else self.headers[name][fid],
+        }
+
+    def entries(self, labels, name: str | None, old, new, rule: str) -> pd.DataFrame:
+        """Log entries for cells (``labels``) of column ``name``."""
+        labels = np.asarray(labels, dtype="int64")
+        fid = self.file_id[labels]
+        n = len(labels)
+        return pd.DataFrame(
+            {
+                "file": self.rels[fid],
+                "row": self.rows[labels],
+                "column": self.headers[name][fid] if name else None,
+                "variable": name,
+                "old_value": old if old is not None else [None] * n,
+                "new_value": new if new is not None else [None] * n,
+                "rule": rule,
+            }
         )
-        rule = "personal-column-not-read" if name else "unknown-column-ignored"
-        clog.add(rel, None, header, name, None, None, rule)
-    raw = table.data.rename(columns=table.columns)[list(table.columns.values())]
-    rows = table.rows
-    # blank rows and total rows
-    blank = raw.isna().all(axis=1)
-    place = raw["commune"].where(raw["commune"].notna(), raw["province"]).astype("str")
-    total = place.map(header_key, na_action="ignore").str.fullmatch(TOTAL_ROW.pattern).fillna(False)
-    total = total.astype(bool) & ~blank
-    for idx in raw.index[blank]:
-        clog.add(rel, rows[idx], None, None, None, None, "blank-row-dropped")
-    for idx in raw.index[total]:
-        clog.add(
-            rel,
-            rows[idx],
-            table.columns and _header(table, "commune"),
-            "commune",
-            place[idx],
-            None,
-            "total-row-dropped",
+
+
+def _stack(items: list[tuple[str, ingest.RawTable]]) -> _Batch:
+    names = list(dict.fromkeys(n for _, t in items for n in t.columns.values()))
+    frames = [t.data[list(t.columns)].set_axis(list(t.columns.values()), axis=1) for _, t in items]
+    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    raw = raw.reindex(columns=names)
+    sizes = [len(t.data) for _, t in items]
+    headers = {
+        name: np.array(
+            [next((h for h, n in t.columns.items() if n == name), None) for _, t in items],
+            dtype=object,
         )
-    keep = ~(blank | total)
-    raw, rows = raw[keep], rows[keep]
-    out = pd.DataFrame(index=raw.index)
-    for name in raw.columns:
-        var = spec.loc[name]
-        header = _header(table, name)
-        try:
-            if name == "citizen_id":
-                parsed = Parsed(
-                    privacy.citizen_id_key(raw[name]), pd.Series(False, index=raw.index)
-                )
-            elif var["dtype"] == "category":
-                parsed = parse_category(raw[name], list(var["categories"]))
+        for name in names
+    }
+    return _Batch(
+        items,
+        raw.reset_index(drop=True),
+        np.repeat(np.arange(len(items)), sizes),
+        np.concatenate([t.rows.to_numpy(dtype="int64") for _, t in items]),
+        headers,
+    )
+
+
+def _log_columns_not_read(batch: _Batch, catalogue: Catalogue, clog: _Log) -> None:
+    for rel, table in batch.items:
+        unread = [*table.skipped, *(h for h in table.data.columns if h not in table.columns)]
+        for header in unread:
+            known = ingest.matches(catalogue, header)
+            personal = [n for n, kind in known.values() if kind == "personal"]
+            if personal:
+                clog.add(rel, None, header, personal[0], None, None, "personal-column-not-read")
             else:
-                parsed = PARSERS[var["dtype"]](raw[name])
-        except ValueProblem as problem:
-            raise RawDataError(
-                rel,
-                "value cannot be read",
-                row=int(rows[problem.label]),
-                column=header,
-                expected=problem.expected,
-                value=problem.value,
-            ) from None
-        out[name] = parsed.values
+                clog.add(rel, None, header, None, None, None, "unknown-column-ignored")
+        for row, header, old, new, rule in table.notes:
+            clog.add(rel, row, header, table.columns.get(header), old, new, rule)
+
+
+def _drop_rows(batch: _Batch, clog: _Log) -> np.ndarray:
+    """Mask of the records to keep: blank, total and repeated header rows are dropped (logged)."""
+    raw = batch.raw
+    blank = raw.isna().all(axis=1).to_numpy()
+    # a run of blank rows is one entry ("rows 5–1004"): a file of empty lines floods nothing
+    at = np.flatnonzero(blank)
+    if len(at):
+        breaks = np.flatnonzero((np.diff(batch.file_id[at]) != 0) | (np.diff(batch.rows[at]) != 1))
+        starts = np.r_[0, breaks + 1]
+        ends = np.r_[breaks, len(at) - 1]
+        for s, e in zip(at[starts], at[ends], strict=True):
+            n = e - s + 1
+            what = None if n == 1 else f"{n} blank rows (rows {batch.rows[s]}–{batch.rows[e]})"
+            clog.add(batch.items[batch.file_id[s]][0], int(batch.rows[s]), None, None, what,
+                     None, "blank-row-dropped")  # fmt: skip
+    place = raw["commune"].where(raw["commune"].notna(), raw["province"])
+    total = (
+        _map_distinct(place, lambda v: bool(TOTAL_ROW.fullmatch(header_key(v))))
+        .fillna(False)
+        .astype(bool)
+        .to_numpy()
+        & ~blank
+    )
+    for label in np.flatnonzero(total):
+        where = batch.where(label, "commune")
+        clog.add(where["file"], where["row"], where["column"], "commune", place[label], None,
+                 "total-row-dropped")  # fmt: skip
+    # the header row again (exports pasted one below the other)
+    repeated = ~blank & ~total
+    for name in ("province", "commune"):
+        written = {h for h in batch.headers[name] if h}
+        repeated &= raw[name].isin(written).to_numpy()
+    for label in np.flatnonzero(repeated):
+        where = batch.where(label)
+        clog.add(where["file"], where["row"], None, None, None, None,
+                 "repeated-header-row-dropped")  # fmt: skip
+    keep = ~(blank | total | repeated)
+    left = np.bincount(batch.file_id[keep], minlength=len(batch.items))
+    for fid in np.flatnonzero(left == 0):
+        clog.add(batch.items[fid][0], None, None, None, None, None, "file-without-records")
+    return keep
+
+
+def _parse(batch: _Batch, name: str, var: dict, raw: pd.Series) -> Parsed:
+    try:
+        if name == "citizen_id":
+            return Parsed(privacy.citizen_id_key(raw), pd.Series(False, index=raw.index))
+        if var["dtype"] == "category":
+            return parse_category(raw, list(var["categories"]))
+        return PARSERS[var["dtype"]](raw)
+    except ValueProblem as problem:
+        raise RawDataError(
+            **batch.where(int(problem.label), name),
+            problem="value cannot be read",
+            expected=problem.expected,
+            value=problem.value,
+        ) from None
+
+
+def _typed(
+    batch: _Batch, instrument: str, catalogue: Catalogue, clog: _Log, now: pd.Timestamp
+) -> pd.DataFrame:
+    """A batch of raw tables → catalogue-named, typed columns plus ``source_file``/``source_row``."""
+    spec = ingest.variables(catalogue, instrument)
+    specs = spec.to_dict("index")
+    keep = _drop_rows(batch, clog)
+    raw = batch.raw[keep]
+    out: dict[str, pd.Series] = {}
+    for name in raw.columns:
+        var = specs[name]
+        parsed = _parse(batch, name, var, raw[name])
+        values = parsed.values
+        if var["dtype"] == "text" and var["kind"] != "personal":
+            values, redacted = privacy.redact(values)
+            if redacted.any():
+                clog.add_frame(
+                    batch.entries(raw.index[redacted], name, None, None, "personal-data-redacted")
+                )
+        out[name] = values
         if var["dtype"] in NUMERIC and var["kind"] in ("indicator", "context"):
             out[f"{name}_approx"] = parsed.approx.astype(bool)
-        if var["kind"] != "personal":
-            for idx, old, new, rule in parsed.changes:
-                clog.add(rel, rows[idx], header, name, old, new, rule)
-            if parsed.converted:
-                clog.add(
-                    rel,
-                    None,
-                    header,
+        if var["kind"] == "personal":
+            continue
+        changes = parsed.changes
+        if len(changes):
+            clog.add_frame(
+                batch.entries(
+                    changes["label"].to_numpy(dtype="int64"),
                     name,
-                    f"{parsed.converted} cells",
-                    None,
-                    "vietnamese-number-format-converted",
-                )
-    for name in spec.index[spec["required"] & (spec["kind"] == "key")]:
-        missing = out[name].isna()
-        if missing.any():
-            idx = out.index[missing][0]
-            raise RawDataError(
-                rel,
-                "a required value is missing",
-                row=int(rows[idx]),
-                column=_header(table, name),
-                expected=f"the {spec.loc[name, 'label_en'].lower()} of every row",
+                    changes["old"].to_numpy(),
+                    changes["new"].to_numpy(),
+                    "",
+                ).assign(rule=changes["rule"].to_numpy())
             )
-    bad = out_of_range(out, catalogue, table.instrument)
-    for case in bad.itertuples():
-        clog.add(
-            rel,
-            rows[case.index],
-            _header(table, case.column),
-            case.column,
-            case.value,
-            None,
-            f"out-of-range ({_range(spec.loc[case.column])}) set missing",
+        converted = parsed.converted.to_numpy(dtype=bool)
+        if converted.any():
+            counts = np.bincount(batch.file_id[raw.index[converted]], minlength=len(batch.items))
+            for fid in np.flatnonzero(counts):
+                clog.add(batch.items[fid][0], None, batch.headers[name][fid], name,
+                         f"{counts[fid]} cells", None,
+                         "vietnamese-number-format-converted")  # fmt: skip
+    typed = pd.DataFrame(out, index=raw.index)
+    for name in spec.index[spec["required"] & (spec["kind"] == "key")]:
+        missing = typed[name].isna().to_numpy()
+        if missing.any():
+            raise RawDataError(
+                **batch.where(int(typed.index[missing][0]), name),
+                problem="a required value is missing",
+                expected=f"the {specs[name]['label_en'].lower()} of every row",
+            )
+    _check_ranges(typed, batch, instrument, catalogue, specs, clog)
+    _check_future(typed, batch, specs, clog, now)
+    typed["source_file"] = pd.Series(batch.rels[batch.file_id[typed.index]], index=typed.index,
+                                     dtype="str")  # fmt: skip
+    typed["source_row"] = batch.rows[typed.index]
+    return typed
+
+
+def _check_ranges(
+    typed: pd.DataFrame,
+    batch: _Batch,
+    instrument: str,
+    catalogue: Catalogue,
+    specs: dict,
+    clog: _Log,
+) -> None:
+    """Values outside the valid range: missing and logged; in a required key, an error."""
+    bad = out_of_range(typed, catalogue, instrument)
+    for column, cases in bad.groupby("column", sort=False):
+        var = specs[column]
+        cases = cases.sort_values("index")
+        labels = cases["index"].to_numpy(dtype="int64")
+        if var["required"] and var["kind"] == "key":
+            raise RawDataError(
+                **batch.where(int(labels[0]), column),
+                problem="value outside the valid range",
+                expected=f"{var['label_en'].lower()} from {var['min']} to {var['max']}",
+                value=cases["value"].iloc[0],
+            )
+        clog.add_frame(
+            batch.entries(
+                labels,
+                column,
+                cases["value"].to_numpy(),
+                None,
+                f"out-of-range (valid {var['min']}–{var['max']}) set missing",
+            )
         )
-        out.loc[case.index, case.column] = pd.NA
-    out["source_file"] = rel
-    out["source_row"] = rows.astype("int64")
-    return out.reset_index(drop=True)
+        typed.loc[labels, column] = None
 
 
-def _header(table: ingest.RawTable, name: str) -> str:
-    return next(h for h, n in table.columns.items() if n == name)
+def _check_future(
+    typed: pd.DataFrame, batch: _Batch, specs: dict, clog: _Log, now: pd.Timestamp
+) -> None:
+    """Dates after the moment of cleaning: submission times become missing, planned pilot
+    starts are kept; both logged."""
+    for column in typed.columns:
+        var = specs.get(column)
+        if var is None or var["dtype"] not in ("date", "datetime"):
+            continue
+        future = (typed[column] > now).fillna(False).to_numpy(dtype=bool)
+        if not future.any():
+            continue
+        labels = typed.index[future]
+        values = typed.loc[labels, column].astype(str).to_numpy()
+        if var["kind"] == "meta":
+            clog.add_frame(batch.entries(labels, column, values, None, "future-date set missing"))
+            typed.loc[labels, column] = None
+        else:
+            clog.add_frame(
+                batch.entries(labels, column, values, None,
+                              "future-date kept (planned start: not treated in any wave)")
+            )  # fmt: skip
 
 
-def _range(var: pd.Series) -> str:
-    return f"valid {var['min']}–{var['max']}"
+def _typed_instrument(
+    items: list[tuple[str, ingest.RawTable]],
+    instrument: str,
+    catalogue: Catalogue,
+    clog: _Log,
+    now: pd.Timestamp,
+) -> pd.DataFrame:
+    """All files of an instrument: CSV exports (text cells) and XLSX (cell values) batched apart."""
+    frames = []
+    for is_text in (True, False):
+        group = [(rel, t) for rel, t in items if (t.encoding != "xlsx") == is_text]
+        if group:
+            batch = _stack(group)
+            _log_columns_not_read(batch, catalogue, clog)
+            frames.append(_typed(batch, instrument, catalogue, clog, now))
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    df = df.reset_index(drop=True)
+    for col in df.columns:
+        if col.endswith("_approx"):
+            df[col] = df[col].fillna(False).astype(bool)
+    return df
 
 
 # ----------------------------------------------------------------------------- all files
 
 
-def _match_units(df: pd.DataFrame, instrument: str, unmatched: list[pd.DataFrame]) -> pd.DataFrame:
-    """Add official codes for both periods; unknown provinces raise, unmatched communes are kept."""
-    if df.empty:
-        return df
+def _group_ids(df: pd.DataFrame, columns: list[str], extra: pd.Series | None = None) -> np.ndarray:
+    """Dense ids of the distinct combinations of ``columns`` (missing is a value)."""
+    key = np.zeros(len(df), dtype="int64")
+    parts = [df[c] for c in columns] + ([extra] if extra is not None else [])
+    for part in parts:
+        codes, uniques = pd.factorize(part, use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+        key, _ = pd.factorize(key)  # keeps the key small whatever the number of columns
+    return key
+
+
+def _match_units(
+    frames: dict[str, pd.DataFrame], unmatched: list[pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """Add official codes for both periods; unknown provinces raise, unmatched communes are kept.
+
+    Matching runs once per distinct (period, province, district, commune) over all instruments
+    together (households repeat the names of the commune questionnaire) and is spread back to
+    the rows; the post-2025 units are looked up once per distinct old commune.
+    """
+    live = {ins: df for ins, df in frames.items() if not df.empty}
+    if not live:
+        return frames
+    stacked = []
+    for df in live.values():
+        # the pilot registry has no wave: its names are those of the survey waves (old units)
+        period = period_of(df["wave"]) if "wave" in df else pd.Series("old", index=df.index)
+        stacked.append(
+            df.reindex(columns=[*UNIT_PLACE, "source_file", "source_row"]).assign(
+                period=period.to_numpy()
+            )
+        )
+    places = pd.concat(stacked, ignore_index=True)
+    gid = _group_ids(places, [*UNIT_PLACE, "period"])
+    _, first = np.unique(gid, return_index=True)
+    distinct = places.iloc[first].reset_index(drop=True)
     parts = []
-    # the pilot registry has no wave: its names are those of the survey waves (old units)
-    periods = period_of(df["wave"]) if "wave" in df else pd.Series("old", index=df.index)
-    for period, part in df.groupby(periods, sort=True):
+    for period, part in distinct.groupby("period", sort=True):
         provinces = part["province"].drop_duplicates()
         found = units.match_provinces(provinces, period=period)
         unknown = found["status"] != "matched"
@@ -242,43 +491,56 @@ def _match_units(df: pd.DataFrame, instrument: str, unmatched: list[pd.DataFrame
                 + (f" (closest: {', '.join(suggest)})" if suggest else ""),
             )
         matched = units.match_communes(
-            part,
-            province="province",
-            commune="commune",
-            district="district" if "district" in part else None,
-            period=period,
+            part, province="province", commune="commune", district="district", period=period
         )
-        joined = pd.concat([part, matched], axis=1)
         if period == "old":
-            joined = units.attach_new_units(joined)
-        parts.append(joined)
-        review = joined["match_status"] != "matched"
+            matched = _attach_new_units(matched)
+        parts.append(matched)
+    codes = pd.concat(parts).sort_index()
+    out, start = dict(frames), 0
+    for ins, df in live.items():
+        ids = gid[start : start + len(df)]
+        period = places["period"].to_numpy()[start : start + len(df)]
+        start += len(df)
+        spread = {
+            c: codes[c].array.take(ids) for c in codes.columns if c not in df.columns
+        }
+        joined = pd.concat([df, pd.DataFrame(spread, index=df.index)], axis=1)
+        review = (joined["match_status"] != "matched").to_numpy()
         if review.any():
-            cols = [
-                "source_file",
-                "source_row",
-                "wave",
-                "province",
-                "district",
-                "commune",
-                "match_status",
-                "match_candidates",
-            ]
-            rows = joined.loc[review, [c for c in cols if c in joined]].assign(
-                instrument=instrument, period=period
+            cols = ["source_file", "source_row", "wave", *UNIT_PLACE, "match_status",
+                    "match_candidates"]  # fmt: skip
+            unmatched.append(
+                joined.loc[review, [c for c in cols if c in joined]].assign(
+                    instrument=ins, period=period[review]
+                )
             )
-            unmatched.append(rows)
-    return pd.concat(parts, ignore_index=True)
+        out[ins] = joined
+    return out
+
+
+def _attach_new_units(matched: pd.DataFrame) -> pd.DataFrame:
+    """``units.attach_new_units``, computed once per distinct (old commune, old province)."""
+    keys = ["commune_code_old", "province_code_old"]
+    ids = _group_ids(matched, keys)
+    _, first = np.unique(ids, return_index=True)
+    new = units.attach_new_units(matched.iloc[first][keys].reset_index(drop=True))
+    new = new.drop(columns=keys)
+    return pd.concat(
+        [matched, pd.DataFrame({c: new[c].array.take(ids) for c in new}, index=matched.index)],
+        axis=1,
+    )
 
 
 def _place_key(df: pd.DataFrame) -> pd.Series:
     """Commune identity for de-duplication: its official code, or its normalised names."""
+    blank = pd.Series("", index=df.index, dtype=object)
     names = (
-        df["province"].map(header_key)
+        _map_distinct(df["province"], header_key).fillna("")
         + "|"
-        + df.get("district", pd.Series("", index=df.index)).fillna("").map(header_key)
+        + (_map_distinct(df["district"], header_key).fillna("") if "district" in df else blank)
         + "|"
-        + df["commune"].map(header_key)
+        + _map_distinct(df["commune"], header_key).fillna("")
     )
     code = df.get("commune_code_old", pd.Series(pd.NA, index=df.index))
     code = code.where(code.notna(), df.get("commune_code_new", pd.Series(pd.NA, index=df.index)))
@@ -293,60 +555,93 @@ def deduplicate(
     Like Stata's ``ieduplicates``: every row of a duplicated group is listed with the group, whether
     it was kept, and which columns differ from the kept row.
     """
-    has_key = key.notna()
-    order = df.assign(_key=key, _t=df.get("submitted_at", pd.NaT))
-    order = order.sort_values(
-        ["_key", "_t", "source_file", "source_row"], na_position="first", kind="stable"
+    keep, report = _duplicates(df, key, instrument)
+    return df[keep].reset_index(drop=True), report
+
+
+def _duplicates(
+    df: pd.DataFrame, key: pd.Series, instrument: str
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """(mask of rows to keep, duplicates report); only rows of duplicated keys are sorted."""
+    key = pd.Series(key.to_numpy(), index=pd.RangeIndex(len(df)))
+    dup = (key.notna() & key.duplicated(keep=False)).to_numpy()
+    if not dup.any():
+        return np.ones(len(df), dtype=bool), pd.DataFrame()
+    at = np.flatnonzero(dup)
+    groups = df.iloc[at].reset_index(drop=True)
+    submitted = groups["submitted_at"] if "submitted_at" in groups else pd.NaT
+    order = pd.DataFrame(
+        {
+            "_key": key.iloc[at].to_numpy(),
+            "_t": submitted,
+            "source_file": groups["source_file"],
+            "source_row": groups["source_row"],
+        }
+    ).sort_values(["_key", "_t", "source_file", "source_row"], na_position="first", kind="stable")
+    kept_local = order.drop_duplicates("_key", keep="last").index.to_numpy()
+    kept = np.zeros(len(at), dtype=bool)
+    kept[kept_local] = True
+    keep = np.ones(len(df), dtype=bool)
+    keep[at[~kept]] = False
+    groups = groups.assign(_key=key.iloc[at].to_numpy(), kept=kept)
+    kept_rows = groups[groups["kept"]].set_index("_key").reindex(groups["_key"])
+    kept_rows.index = groups.index
+    value_cols = [
+        c
+        for c in df.columns
+        if c not in ("source_file", "source_row", "submitted_at") and not c.endswith("_approx")
+    ]
+    same = pd.DataFrame(
+        {
+            c: (groups[c] == kept_rows[c]).fillna(False).astype(bool)
+            | (groups[c].isna() & kept_rows[c].isna())
+            for c in value_cols
+        }
     )
-    dup = has_key & key.duplicated(keep=False)
-    kept_idx = order[has_key[order.index]].drop_duplicates("_key", keep="last").index
-    drop = dup & ~df.index.isin(kept_idx)
-    report = pd.DataFrame()
-    if dup.any():
-        groups = df[dup].assign(_key=key[dup], kept=~drop[dup])
-        kept_rows = groups[groups["kept"]].set_index("_key").reindex(groups["_key"])
-        kept_rows.index = groups.index
-        value_cols = [
-            c
-            for c in df.columns
-            if c not in ("source_file", "source_row", "submitted_at") and not c.endswith("_approx")
-        ]
-        same = pd.DataFrame(
-            {
-                c: (groups[c] == kept_rows[c]).fillna(False).astype(bool)
-                | (groups[c].isna() & kept_rows[c].isna())
-                for c in value_cols
-            }
-        )
-        names = np.array(value_cols, dtype=object)
-        differs = [";".join(names[~row]) for row in same.to_numpy()]
-        report = pd.DataFrame(
-            {
-                "instrument": instrument,
-                "duplicate_group": pd.factorize(groups["_key"], sort=True)[0] + 1,
-                "source_file": groups["source_file"],
-                "source_row": groups["source_row"],
-                "wave": groups["wave"],
-                "province": groups["province"],
-                "commune": groups["commune"],
-                "submitted_at": groups.get("submitted_at"),
-                "kept": groups["kept"],
-                "differs_from_kept": differs,
-            }
-        )
-    return df[~drop].reset_index(drop=True), report
+    names = np.array(value_cols, dtype=object)
+    differs = [";".join(names[~row]) for row in same.to_numpy()]
+    report = pd.DataFrame(
+        {
+            "instrument": instrument,
+            "duplicate_group": pd.factorize(groups["_key"], sort=True)[0] + 1,
+            "source_file": groups["source_file"],
+            "source_row": groups["source_row"],
+            "wave": groups["wave"] if "wave" in groups else pd.NA,
+            "province": groups["province"],
+            "commune": groups["commune"],
+            "submitted_at": groups.get("submitted_at"),
+            "kept": groups["kept"],
+            "differs_from_kept": differs,
+        }
+    )
+    return keep, report
 
 
 def _attach_pilots(df: pd.DataFrame, pilots: pd.DataFrame) -> pd.DataFrame:
-    table = pilots.dropna(subset=["commune_code_old"])[
-        ["commune_code_old", "pilot_start", "adoption_wave", "programme"]
+    table = pilots.dropna(subset=["commune_code_old"]).set_index("commune_code_old")[
+        ["pilot_start", "adoption_wave", "programme"]
     ]
-    out = df.merge(table, on="commune_code_old", how="left", validate="many_to_one")
+    if not table.index.is_unique:
+        raise ValueError("the pilot registry lists a commune twice after de-duplication")
+    at = table.index.get_indexer(df["commune_code_old"].to_numpy())
+    out = df.assign(**{c: table[c].array.take(at, allow_fill=True) for c in table.columns})
     out["pilot"] = out["pilot_start"].notna()
     out["treated"] = (
         (out["pilot"] & (out["wave"] >= out["adoption_wave"])).fillna(False).astype(bool)
     )
     return out
+
+
+def _sorted(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows in (wave, province, commune, file, row) order, missing codes last; one take."""
+    keys = []
+    for col in ("source_row", "source_file", "commune_code_old", "province_code_old", "wave"):
+        codes, _ = pd.factorize(df[col], sort=True, use_na_sentinel=True)
+        keys.append(np.where(codes < 0, np.iinfo("int64").max, codes))
+    order = np.lexsort(keys)
+    if keep is not None:
+        order = order[keep[order]]
+    return df.take(order).reset_index(drop=True)
 
 
 def raw_files(raw_dir: str | Path) -> tuple[list[Path], list[Path]]:
@@ -362,6 +657,20 @@ def raw_files(raw_dir: str | Path) -> tuple[list[Path], list[Path]]:
     return [p for p in files if ingest.supported(p)], [p for p in files if not ingest.supported(p)]
 
 
+def _check_file_names(paths: list[Path], raw_dir: Path) -> None:
+    """File names go into every output (``source_file``, the manifest): none may be personal."""
+    for path in paths:
+        rel = path.relative_to(raw_dir).as_posix()
+        what = privacy.looks_personal(rel)
+        if what:
+            raise RawDataError(
+                rel,
+                f"the file name looks like personal data (a {what})",
+                expected="a file name without phone numbers, ID numbers or e-mail addresses "
+                "(rename the file)",
+            )
+
+
 def clean(
     raw_dir: str | Path, catalogue: Catalogue | None = None, *, progress: bool = False
 ) -> CleanResult:
@@ -371,36 +680,50 @@ def clean(
     catalogue = catalogue or load()
     raw_dir = Path(raw_dir)
     files, others = raw_files(raw_dir)
+    _check_file_names(files + others, raw_dir)
+    now = _now()
     clog = _Log()
+    clog.file_order = {p.relative_to(raw_dir).as_posix(): i for i, p in enumerate(files + others)}
     for path in others:
-        clog.add(
-            path.relative_to(raw_dir).as_posix(),
-            None,
-            None,
-            None,
-            None,
-            None,
-            "file-ignored (not a CSV/XLSX export)",
-        )
-    frames: dict[str, list[pd.DataFrame]] = {"commune": [], "household": [], "pilots": []}
+        clog.add(path.relative_to(raw_dir).as_posix(), None, None, None, None, None,
+                 "file-ignored (not a CSV/XLSX export)")  # fmt: skip
+    read: dict[str, list[tuple[str, ingest.RawTable]]] = {
+        "commune": [],
+        "household": [],
+        "pilots": [],
+    }
     for path in tqdm(files, desc="reading raw exports", unit="file", disable=not progress):
         rel = path.relative_to(raw_dir).as_posix()
-        table = ingest.read(path, catalogue)
-        frames[table.instrument].append(_typed(table, catalogue, rel, clog))
+        try:
+            table = ingest.read(path, catalogue)
+        except RawDataError as exc:
+            raise exc.at(rel) from None
+        read[table.instrument].append((rel, table))
         log.debug("read %s: %s, %d rows", rel, table.instrument, len(table.data))
-    if not frames["commune"]:
+    if not read["commune"]:
         raise RawDataError(
             raw_dir,
             "no commune questionnaire export found",
             expected="at least one CSV/XLSX file of the commune questionnaire",
         )
-    unmatched: list[pd.DataFrame] = []
-    tables = {
-        ins: _match_units(pd.concat(fr, ignore_index=True), ins, unmatched)
-        if fr
-        else pd.DataFrame()
-        for ins, fr in frames.items()
+    typed = {
+        ins: _typed_instrument(items, ins, catalogue, clog, now)
+        for ins, items in read.items()
+        if items
     }
+    del read
+    if typed["commune"].empty:
+        raise RawDataError(
+            raw_dir,
+            "the commune questionnaire exports hold no records",
+            expected="at least one commune row below a header",
+        )
+    unmatched: list[pd.DataFrame] = []
+    tables = _match_units(
+        {ins: typed.get(ins, pd.DataFrame()) for ins in ("commune", "household", "pilots")},
+        unmatched,
+    )
+    del typed
     duplicates = []
     communes, rep = deduplicate(
         tables["commune"],
@@ -408,15 +731,6 @@ def clean(
         "commune",
     )
     duplicates.append(rep)
-    households = tables["household"]
-    if not households.empty:
-        key = households.get("citizen_id", pd.Series(pd.NA, index=households.index))
-        households, rep = deduplicate(
-            households,
-            key.where(key.isna(), key + "|" + households["wave"].astype(str)),
-            "household",
-        )
-        duplicates.append(rep)
     pilots = tables["pilots"]
     if pilots.empty:
         pilots = pd.DataFrame(
@@ -429,27 +743,23 @@ def clean(
     else:
         pilots, rep = deduplicate(pilots, _place_key(pilots), "pilots")
         duplicates.append(rep)
+    if "programme" not in pilots:
+        pilots["programme"] = pd.Series(pd.NA, index=pilots.index, dtype="str")
     pilots["adoption_wave"] = adoption_wave(pilots["pilot_start"])
-    communes = _attach_pilots(communes, pilots)
+    communes = _sorted(_attach_pilots(communes, pilots))
+    communes = privacy.drop_personal(communes, catalogue, "commune")
+    households = tables.pop("household")
     if not households.empty:
-        households = _attach_pilots(households, pilots)
-        households = households.sort_values(
-            ["wave", "province_code_old", "commune_code_old", "source_file", "source_row"],
-            na_position="last",
-        )
+        key = _group_ids(households, ["wave"], households.get("citizen_id"))
+        key = pd.Series(key, dtype="Int64").where(households["citizen_id"].notna().to_numpy())
+        keep, rep = _duplicates(households, key, "household")
+        duplicates.append(rep)
+        households = _sorted(_attach_pilots(households, pilots), keep)
         households.insert(0, "respondent_id", np.arange(1, len(households) + 1))
         households = privacy.drop_personal(households, catalogue, "household")
-    communes = (
-        privacy.drop_personal(communes, catalogue, "commune")
-        .sort_values(
-            ["wave", "province_code_old", "commune_code_old", "source_file", "source_row"],
-            na_position="last",
-        )
-        .reset_index(drop=True)
-    )
     result_tables = {
         "communes": communes,
-        "households": households.reset_index(drop=True),
+        "households": households,
         "pilots": pilots.reset_index(drop=True),
     }
     for name, df in result_tables.items():

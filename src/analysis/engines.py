@@ -24,9 +24,7 @@ log = logging.getLogger(__name__)
 #: Run (without history) before each further notebook: no open figures, an empty namespace, a
 #: new history session and execution counts from 1 again, as in a fresh kernel.
 RESET = (
-    "import matplotlib.pyplot as _plt\n"
-    "_plt.close('all')\n"
-    "get_ipython().reset(new_session=True)\n"
+    "import matplotlib.pyplot as _plt\n_plt.close('all')\nget_ipython().reset(new_session=True)\n"
 )
 
 

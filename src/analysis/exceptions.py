@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+#: Whitespace that would break the one-line message (line and paragraph separators included).
+_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 class AnalysisError(Exception):
@@ -14,6 +18,8 @@ class RawDataError(AnalysisError):
 
     ``row`` is the row number a spreadsheet program shows for the record (the header is row 1
     unless title rows stand above it); ``column`` is the header as written in the file.
+    The message is one line, and anything in it that looks like personal data (a phone number,
+    a citizen ID, an e-mail address: a misplaced cell can hold one) is redacted.
     """
 
     def __init__(
@@ -32,15 +38,32 @@ class RawDataError(AnalysisError):
         if row is not None:
             where.append(f"row {row}")
         if column is not None:
-            where.append(f"column {column!r}")
-        message = f"{', '.join(where)}: {problem}"
+            where.append(f"column {_redact(column)!r}")
+        message = f"{', '.join(where)}: {_redact(problem)}"
         if value is not None:
-            shown = str(value)
+            shown = _redact(str(value))
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
             message += f": got {shown!r}"
         if expected:
-            message += f"; expected {expected}"
-        super().__init__(message)
+            message += f"; expected {_redact(expected)}"
+        super().__init__(_BREAKS.sub(" ", message))
+
+    def at(self, file: str | Path) -> RawDataError:
+        """The same error naming ``file`` instead (e.g. the path relative to the raw folder)."""
+        return RawDataError(
+            file,
+            self.problem,
+            row=self.row,
+            column=self.column,
+            expected=self.expected,
+            value=self.value,
+        )
+
+
+def _redact(text: str) -> str:
+    from analysis.privacy import redact_text  # privacy imports the catalogue, which imports us
+
+    return redact_text(str(text))
 
 
 class CatalogueError(AnalysisError):

@@ -2,7 +2,9 @@
 
 Readers form a registry keyed by file suffix: adding a format is one decorated function that
 returns a :class:`RawTable`. Readers never modify the file and never guess silently: an
-unreadable, empty, binary or wrongly encoded file raises :class:`RawDataError`.
+unreadable, empty, binary, truncated or wrongly encoded file, a header row that cannot be found,
+a ragged row, a column bomb or a cell no survey answer could fill raises :class:`RawDataError`
+naming the file (and row and column where there is one) and what was expected.
 """
 
 from __future__ import annotations
@@ -10,16 +12,22 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
+import itertools
 import logging
 import re
 import unicodedata
+import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analysis.catalogue import INSTRUMENTS, Catalogue
@@ -28,12 +36,37 @@ from analysis.exceptions import RawDataError
 log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 1 << 16
+#: The header row must end within this many bytes (a column bomb is refused before parsing).
+MAX_HEADER_BYTES = 1 << 20
 #: Header rows are looked for among the first rows (title rows often stand above them).
 HEADER_SEARCH_ROWS = 10
 #: Byte sequences that UTF-8 text takes when decoded as Windows-125x and saved again.
 MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|Ä‘|Æ°|Ä\u0090|á»|áº")
 #: Cells longer than this are refused: no survey answer is that long.
 MAX_CELL_CHARS = 10_000
+#: Questionnaire exports have tens to a few hundred columns (Kobo); more is not an export.
+MAX_COLUMNS = 2_000
+#: An XLSX workbook may expand to at most this many bytes (ZIP bombs are refused unopened).
+MAX_XLSX_BYTES = 200 << 20
+#: Files that are something else under a .csv name, told by their first bytes.
+SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive: an XLSX workbook saved with a .csv name?",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook or an encrypted file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive",
+}
+_TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+#: Every letter of the Vietnamese alphabet (NFC, both cases); other non-ASCII letters in a
+#: file read as Windows-1258 mean it was written in another code page.
+VIETNAMESE_LETTERS = frozenset(
+    unicodedata.normalize("NFC", v + t)
+    for base in "aăâeêioôơuưy"
+    for v in (base, base.upper())
+    for t in _TONES
+) | frozenset("đĐ")
+_LOST_LETTER = re.compile(r"[A-Za-z]\?[A-Za-z]")
 
 
 @dataclass
@@ -53,6 +86,8 @@ class RawTable:
     skipped: tuple[str, ...] = ()
     #: original header → catalogue name, for the columns the catalogue knows
     columns: dict[str, str] | None = None
+    #: corrections made while reading, for the cleaning log: (row, header, old, new, rule)
+    notes: list[tuple[int | None, str | None, object, object, str]] = field(default_factory=list)
 
 
 Reader = Callable[[Path, Catalogue], RawTable]
@@ -90,21 +125,74 @@ def read(path: str | Path, catalogue: Catalogue) -> RawTable:
     return table
 
 
+# ----------------------------------------------------------------------------- catalogue
+
+
+@cache
+def matches(catalogue: Catalogue, header: str) -> dict[str, tuple[str, str]]:
+    """Instrument → (catalogue name, kind) for every instrument whose catalogue knows ``header``."""
+    found = {}
+    for instrument in INSTRUMENTS:
+        name = catalogue.match_header(instrument, header)
+        if name is not None:
+            found[instrument] = (name, variables(catalogue, instrument).loc[name, "kind"])
+    return found
+
+
+@cache
+def variables(catalogue: Catalogue, instrument: str) -> pd.DataFrame:
+    """``catalogue.variables(instrument)``, computed once (it is looked up per column)."""
+    return catalogue.variables(instrument)
+
+
+def _wanted(catalogue: Catalogue, header: str) -> bool:
+    """Columns worth reading: those the catalogue knows, except personal free text."""
+    for name, kind in matches(catalogue, header).values():
+        return kind != "personal" or name == "citizen_id"
+    return False
+
+
 # ----------------------------------------------------------------------------- CSV
 
 
-def detect_encoding(path: Path, head: bytes) -> str:
-    """UTF-8 (with or without BOM) or Windows-1258, judged on the first 64 KiB."""
+def detect_encoding(path: Path, head: bytes, complete: bool = False) -> str:
+    """UTF-8 (with or without BOM) or Windows-1258, judged on the first 64 KiB.
+
+    ``complete``: ``head`` is the whole file (a character cut at its end is then truncation,
+    not the 64 KiB boundary).
+    """
+    for magic, what in SIGNATURES.items():
+        if head.startswith(magic):
+            raise RawDataError(path, f"binary content ({what})", expected="a CSV text file")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(head) >= 4 and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
+    ):
+        raise RawDataError(
+            path,
+            "the text is UTF-16 (Excel's 'Unicode Text' export)",
+            expected="UTF-8 or Windows-1258 text (in Excel: Save As 'CSV UTF-8')",
+        )
     if b"\x00" in head:
         raise RawDataError(path, "binary content (NUL bytes)", expected="a CSV text file")
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
     try:
-        head.decode("utf-8")
-        return "utf-8"
+        head.decode(encoding)
+        return encoding
     except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # a character cut by the 64 KiB boundary
-            return "utf-8"
+        if exc.reason == "unexpected end of data":
+            if not complete:  # a character cut by the 64 KiB boundary
+                return encoding
+            raise RawDataError(
+                path,
+                "the file ends in the middle of a character (truncated?)",
+                row=head.count(b"\n") + 1,
+                expected="a complete UTF-8 file",
+            ) from exc
+        if encoding == "utf-8-sig" or any(b >= 0x80 for b in head[: exc.start]):
+            raise _invalid_utf8(path, head, exc.start) from exc
     try:
         head.decode("cp1258")
     except UnicodeDecodeError as exc:
@@ -114,73 +202,167 @@ def detect_encoding(path: Path, head: bytes) -> str:
     return "cp1258"
 
 
-def _check_text(path: Path, text: str) -> None:
-    if MOJIBAKE.search(text):
-        found = MOJIBAKE.search(text).group(0)
+def _invalid_utf8(path: Path, data: bytes, offset: int) -> RawDataError:
+    return RawDataError(
+        path,
+        f"invalid UTF-8 byte at offset {offset} in a UTF-8 file (mixed encodings?)",
+        row=data[:offset].count(b"\n") + 1,
+        expected="the whole file in one encoding, UTF-8 or Windows-1258",
+    )
+
+
+def _check_text(path: Path, text: str, encoding: str) -> None:
+    found = MOJIBAKE.search(text)
+    if found:
         raise RawDataError(
             path,
-            f"text is double-encoded (UTF-8 read as a Windows code page, e.g. {found!r})",
+            f"text is double-encoded (UTF-8 read as a Windows code page, e.g. {found.group(0)!r})",
             expected="the file as exported, in UTF-8 or Windows-1258",
         )
+    chars = set(unicodedata.normalize("NFC", text))
+    if encoding == "cp1258":
+        foreign = sorted(
+            c
+            for c in chars
+            if (c.isalpha() and ord(c) > 127 and c not in VIETNAMESE_LETTERS)
+            or unicodedata.combining(c)
+        )
+        if foreign:
+            raise RawDataError(
+                path,
+                "the text is in a code page other than Vietnamese Windows-1258 "
+                f"(letters {''.join(foreign[:8])!r} are not Vietnamese)",
+                expected="UTF-8 or Windows-1258 text",
+            )
+    if not any(ord(c) > 127 and c.isalpha() for c in chars):
+        lost = _LOST_LETTER.findall(text)
+        if len(lost) >= 5:
+            raise RawDataError(
+                path,
+                f"Vietnamese letters were replaced by '?' (e.g. {lost[0]!r}): the file was "
+                "saved in a code page without them",
+                expected="the export saved as 'CSV UTF-8'",
+            )
 
 
-def _header_line(path: Path, text: str) -> list[str]:
-    first = text.split("\n", 1)[0].rstrip("\r")
-    if not first.strip(", \t;"):
+def _delimiter(line: str) -> str:
+    """',' unless the header line is clearly separated by ';' or tabs (European-locale Excel)."""
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    counts = {d: unquoted.count(d) for d in ",;\t"}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _header_row(path: Path, fh: io.BufferedReader, head: bytes, encoding: str, size: int):
+    """The header record (NFC, stripped) and the delimiter; reads past 64 KiB when needed."""
+    data = head
+    while True:
+        text = data.decode(encoding, errors="ignore")
+        delimiter = _delimiter(re.split(r"\r\n|\r|\n", text, maxsplit=1)[0])
+        buf = io.StringIO(text, newline="")
+        try:
+            record = next(csv.reader(buf, delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise RawDataError(path, f"the header row cannot be read ({exc})", row=1) from exc
+        if len(data) >= size or buf.tell() < len(text):
+            break
+        if len(data) >= MAX_HEADER_BYTES:
+            raise RawDataError(
+                path,
+                f"the header row is longer than {MAX_HEADER_BYTES >> 20} MiB",
+                row=1,
+                expected=f"a header row of at most {MAX_COLUMNS:,} column names",
+            )
+        data += fh.read(MAX_HEADER_BYTES)
+    header = [unicodedata.normalize("NFC", h).strip().lstrip("\ufeff") for h in record]
+    if not any(header):
         raise RawDataError(path, "the first line is blank", row=1, expected="a header row")
-    return [unicodedata.normalize("NFC", h).strip() for h in next(csv.reader([first]))]
+    if len(header) > MAX_COLUMNS:
+        raise RawDataError(
+            path,
+            f"the header row has {len(header):,} columns",
+            row=1,
+            expected=f"at most {MAX_COLUMNS:,} columns (a questionnaire export)",
+        )
+    return header, delimiter
+
+
+def _check_headers(path: Path, header: list[str], wanted: list[str], row: int) -> None:
+    dupes = sorted(h for h, n in Counter(h for h in header if h).items() if n > 1)
+    read_twice = [h for h in dupes if h in wanted]
+    if read_twice:
+        raise RawDataError(
+            path,
+            "duplicated column header",
+            row=row,
+            column=read_twice[0],
+            expected="each header once",
+        )
 
 
 @reader(".csv", ".txt")
 def read_csv(path: Path, catalogue: Catalogue) -> RawTable:
-    """CSV: comma-separated, header on the first line, every cell read as text."""
+    """CSV: comma- (or semicolon-/tab-) separated, header on the first line, cells read as text."""
+    size = path.stat().st_size
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    encoding = detect_encoding(path, head)
-    text_head = head.decode(encoding, errors="ignore")
-    _check_text(path, text_head)
-    header = _header_line(path, text_head)
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise RawDataError(
-            path, "duplicated column header", row=1, column=dupes[0], expected="each header once"
-        )
-    wanted = [h for h in header if _wanted(catalogue, h)]
+        encoding = detect_encoding(path, head, complete=len(head) >= size)
+        _check_text(path, head.decode(encoding, errors="ignore"), encoding)
+        header, delimiter = _header_row(path, fh, head, encoding, size)
+    wanted = [h for h in dict.fromkeys(header) if h and _wanted(catalogue, h)]
+    _check_headers(path, header, wanted, row=1)
+    if not wanted:  # (pyarrow reads every column when asked for none) identify() refuses it
+        return RawTable(path, pd.DataFrame(), pd.Series(dtype="int64"), encoding, skipped=())
     try:
-        table = _arrow_csv(path, encoding, header, wanted)
+        table = _arrow_csv(path, encoding, header, wanted, delimiter)
     except pa.ArrowInvalid as exc:
-        if encoding == "utf-8" and "UTF8" in str(exc):
-            encoding = "cp1258"
-            table = _arrow_csv(path, encoding, header, wanted)
-        else:
-            raise _arrow_error(path, exc) from exc
+        if "UTF8" not in str(exc) or encoding != "utf-8":
+            raise _arrow_error(path, exc, encoding, delimiter, len(header)) from exc
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            if any(b >= 0x80 for b in data[: bad.start]):
+                raise _invalid_utf8(path, data, bad.start) from exc
+        # ASCII first 64 KiB, Vietnamese text further down: a Windows-1258 file after all
+        encoding = "cp1258"
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as bad:
+            raise RawDataError(
+                path,
+                f"undecodable byte at offset {bad.start}",
+                row=data[: bad.start].count(b"\n") + 1,
+                expected="UTF-8 or Windows-1258 text",
+            ) from exc
+        _check_text(path, text, encoding)
+        try:
+            table = _arrow_csv(path, encoding, header, wanted, delimiter)
+        except pa.ArrowInvalid as again:
+            raise _arrow_error(path, again, encoding, delimiter, len(header)) from again
+    _check_cell_length(path, table, first_row=2)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        table = pa.table(
+            {c: pc.utf8_normalize(table[c], "NFC") for c in table.column_names},
+        )
     data = table.to_pandas()
-    if encoding != "utf-8" and encoding != "utf-8-sig":
-        for col in data.columns:
-            data[col] = data[col].str.normalize("NFC")
     rows = pd.Series(range(2, len(data) + 2), index=data.index, dtype="int64")
     skipped = tuple(h for h in header if h not in wanted)
     return RawTable(path, data, rows, encoding, skipped=skipped)
 
 
-def _wanted(catalogue: Catalogue, header: str) -> bool:
-    """Columns worth reading: those the catalogue knows, except personal free text."""
-    for instrument in INSTRUMENTS:
-        name = catalogue.match_header(instrument, header)
-        if name is not None:
-            kind = catalogue.variables(instrument).loc[name, "kind"]
-            return kind != "personal" or name == "citizen_id"
-    return False
-
-
-def _arrow_csv(path: Path, encoding: str, header: list[str], wanted: list[str]) -> pa.Table:
+def _arrow_csv(
+    path: Path, encoding: str, header: list[str], wanted: list[str], delimiter: str
+) -> pa.Table:
     read_opts = pacsv.ReadOptions(
         encoding="utf8" if encoding == "utf-8" else encoding,
         column_names=header,
         skip_rows=1,
         block_size=1 << 24,
     )
-    parse_opts = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
+    parse_opts = pacsv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+    )
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(wanted, pa.string()),
         include_columns=wanted,
@@ -194,72 +376,208 @@ def _arrow_csv(path: Path, encoding: str, header: list[str], wanted: list[str]) 
         )
     except pa.ArrowInvalid:
         raise
-    except (OSError, UnicodeDecodeError, LookupError) as exc:
-        raise RawDataError(path, f"cannot be read as CSV ({exc})") from exc
+    except (OSError, UnicodeDecodeError, LookupError, pa.ArrowException) as exc:
+        raise RawDataError(path, f"cannot be read as CSV ({_first_line(exc)})") from exc
 
 
-def _arrow_error(path: Path, exc: Exception) -> RawDataError:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _arrow_error(
+    path: Path, exc: Exception, encoding: str, delimiter: str, width: int
+) -> RawDataError:
+    """A clear error for what pyarrow refused: the row is found again with the csv module."""
     message = str(exc)
-    match = re.search(r"Row #(\d+)", message)
-    row = int(match.group(1)) if match else None
-    if "Expected" in message and "columns" in message:
+    if "columns" in message and "Expected" in message:
+        text = path.read_bytes().decode(encoding, errors="replace")
+        reader_ = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        try:
+            for number, record in enumerate(reader_, start=1):
+                if number > 1 and record and len(record) != width:
+                    return RawDataError(
+                        path,
+                        f"the row has {len(record)} cells but the header has {width}",
+                        row=number,
+                        expected="the same number of cells in every row (an unquoted "
+                        "decimal comma such as 93,7 splits a number into two cells: quote it)",
+                    )
+        except csv.Error as bad:
+            return RawDataError(
+                path,
+                f"a quoted cell is never closed ({bad}): the file may be truncated",
+                row=reader_.line_num,
+                expected="every opening quote closed",
+            )
         return RawDataError(
             path,
             "a row has a different number of cells than the header",
-            row=row,
             expected="the same number of cells in every row",
         )
     if "UTF8" in message:
-        return RawDataError(
-            path, "invalid text encoding", row=row, expected="UTF-8 or Windows-1258 text"
-        )
-    return RawDataError(path, f"cannot be read as CSV ({message.splitlines()[0]})", row=row)
+        return RawDataError(path, "invalid text encoding", expected="UTF-8 or Windows-1258 text")
+    return RawDataError(path, f"cannot be read as CSV ({_first_line(exc)})")
+
+
+def _check_cell_length(path: Path, table: pa.Table, first_row: int) -> None:
+    for name in table.column_names:
+        column = table[name]
+        if not len(column) or (pc.max(pc.binary_length(column)).as_py() or 0) <= MAX_CELL_CHARS:
+            continue
+        lengths = pc.utf8_length(column).to_numpy(zero_copy_only=False)
+        over = pd.Series(lengths).gt(MAX_CELL_CHARS)
+        if over.any():
+            i = int(over.idxmax())
+            raise RawDataError(
+                path,
+                f"a cell is {int(lengths[i]):,} characters long",
+                row=first_row + i,
+                column=name,
+                expected=f"at most {MAX_CELL_CHARS:,} characters (a survey answer)",
+            )
 
 
 # ----------------------------------------------------------------------------- XLSX
 
 
-@reader(".xlsx", ".xlsm")
-def read_xlsx(path: Path, catalogue: Catalogue) -> RawTable:
-    """XLSX: first worksheet; title rows above the header are skipped; formulas give their
-    cached values, and error cells (#DIV/0!, #N/A ...) are read as text for cleaning to log."""
-    import openpyxl
-
+def _check_zip(path: Path) -> None:
+    """Refuse what is not an XLSX package, or would expand past :data:`MAX_XLSX_BYTES`."""
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RawDataError(path, f"not a readable XLSX workbook ({exc})") from exc
-    try:
-        sheet = book.worksheets[0]
-        values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-    header_at = _find_header(path, values, catalogue)
-    header = ["" if h is None else str(h).strip() for h in values[header_at]]
-    while header and header[-1] == "":
-        header.pop()
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
-    if dupes:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        with path.open("rb") as fh:
+            magic = fh.read(8)
+        what = (
+            "an encrypted workbook or an old .xls file"
+            if magic.startswith(b"\xd0\xcf\x11\xe0")
+            else "not a ZIP archive: truncated, or another format renamed .xlsx"
+        )
         raise RawDataError(
             path,
-            "duplicated column header",
-            row=header_at + 1,
-            column=dupes[0],
-            expected="each header once",
+            f"not a readable XLSX workbook ({what})",
+            expected="an .xlsx workbook as saved by Excel or LibreOffice",
+        ) from exc
+    if not any(i.filename == "xl/workbook.xml" for i in infos):
+        raise RawDataError(
+            path,
+            "not a readable XLSX workbook (a ZIP archive without xl/workbook.xml)",
+            expected="an .xlsx workbook as saved by Excel or LibreOffice",
         )
-    body = [(r + [None] * len(header))[: len(header)] for r in values[header_at + 1 :]]
-    keep = [i for i, h in enumerate(header) if h and _wanted(catalogue, h)]
-    data = pd.DataFrame(
-        {header[i]: pd.Series([_cell(r[i]) for r in body], dtype=object) for i in keep}
-    )
-    rows = pd.Series(range(header_at + 2, header_at + 2 + len(body)), dtype="int64")
-    skipped = tuple(h for i, h in enumerate(header) if h and i not in keep)
-    return RawTable(path, data, rows, "xlsx", skipped=skipped)
+    expanded = sum(i.file_size for i in infos)
+    if expanded > MAX_XLSX_BYTES:
+        raise RawDataError(
+            path,
+            f"the workbook expands to {expanded / 2**20:,.0f} MiB",
+            expected=f"at most {MAX_XLSX_BYTES >> 20} MiB uncompressed (a ZIP bomb?)",
+        )
+
+
+@reader(".xlsx", ".xlsm")
+def read_xlsx(path: Path, catalogue: Catalogue) -> RawTable:
+    """XLSX: first worksheet; title rows above the header are skipped.
+
+    Formulas give their cached values (noted); a formula without a cached value (a workbook
+    written by a program that does not compute) is missing (noted); error cells (#DIV/0!,
+    #N/A ...) are read as text for cleaning to log.
+    """
+    _check_zip(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            header_at, header, keep, body = _xlsx_cells(path, catalogue, data_only=False)
+            formulas = [
+                (j, k)
+                for j, row in enumerate(body)
+                for k, v in enumerate(row)
+                if isinstance(v, str) and v.startswith("=")
+            ]
+            cached = _xlsx_cells(path, catalogue, data_only=True)[3] if formulas else []
+    except RawDataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — any failure of the XLSX parser is the file's
+        raise RawDataError(
+            path,
+            f"not a readable XLSX workbook ({type(exc).__name__}: {_first_line(exc)})",
+            expected="an .xlsx workbook as saved by Excel or LibreOffice",
+        ) from exc
+    first = header_at + 2
+    notes: list[tuple[int | None, str | None, object, object, str]] = []
+    for j, k in formulas:
+        formula = body[j][k]
+        value = cached[j][k] if j < len(cached) and k < len(cached[j]) else None
+        if value == formula:  # text that merely starts with "=": left to the text rules
+            continue
+        body[j][k] = value
+        rule = (
+            "formula-without-cached-value set missing"
+            if value is None
+            else "formula-cached-value-used"
+        )
+        notes.append((first + j, header[keep[k]], formula, value, rule))
+    columns = {}
+    for k, i in enumerate(keep):
+        cells = [_cell(row[k]) for row in body]
+        for j, v in enumerate(cells):
+            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                raise RawDataError(
+                    path,
+                    f"a cell is {len(v):,} characters long",
+                    row=first + j,
+                    column=header[i],
+                    expected=f"at most {MAX_CELL_CHARS:,} characters (a survey answer)",
+                )
+        columns[header[i]] = pd.Series(cells, dtype=object)
+    data = pd.DataFrame(columns, index=pd.RangeIndex(len(body)))
+    rows = pd.Series(range(first, first + len(body)), dtype="int64")
+    kept = {header[i] for i in keep}
+    skipped = tuple(h for h in header if h and h not in kept)
+    return RawTable(path, data, rows, "xlsx", skipped=skipped, notes=notes)
+
+
+def _xlsx_cells(path: Path, catalogue: Catalogue, *, data_only: bool):
+    """(header row index, header, indices of the columns read, their cells row by row)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        if not book.worksheets:
+            raise RawDataError(path, "the workbook has no worksheet", expected="a worksheet")
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # trust the cells, not a declared (maybe huge) used range
+        rows = sheet.iter_rows(values_only=True)
+        top = [list(r) for r in itertools.islice(rows, HEADER_SEARCH_ROWS)]
+        header_at = _find_header(path, top, catalogue)
+        header = [
+            "" if h is None else unicodedata.normalize("NFC", str(h)).strip()
+            for h in top[header_at][: MAX_COLUMNS + 1]
+        ]
+        while header and header[-1] == "":
+            header.pop()
+        if len(header) > MAX_COLUMNS:
+            raise RawDataError(
+                path,
+                f"the header row has more than {MAX_COLUMNS:,} columns",
+                row=header_at + 1,
+                expected=f"at most {MAX_COLUMNS:,} columns (a questionnaire export)",
+            )
+        keep = [i for i, h in enumerate(header) if h and _wanted(catalogue, h)]
+        _check_headers(path, header, [header[i] for i in keep], row=header_at + 1)
+        body = [
+            [r[i] if i < len(r) else None for i in keep]
+            for r in itertools.chain(top[header_at + 1 :], rows)
+        ]
+    finally:
+        book.close()
+    while body and all(v is None for v in body[-1]):
+        body.pop()  # formatted but empty rows below the table
+    return header_at, header, keep, body
 
 
 def _cell(value: object) -> object:
     if isinstance(value, str):
-        value = value.strip()
+        value = unicodedata.normalize("NFC", value).strip()
         return value or None
     if isinstance(value, dt.time):
         return value.isoformat()
@@ -267,12 +585,12 @@ def _cell(value: object) -> object:
 
 
 def _find_header(path: Path, values: list[list], catalogue: Catalogue) -> int:
-    if not values:
+    if not values or not any(any(v is not None for v in row) for row in values):
         raise RawDataError(path, "the worksheet is empty", expected="a header row and data rows")
-    for i, row in enumerate(values[:HEADER_SEARCH_ROWS]):
+    for i, row in enumerate(values):
         known = sum(
-            any(catalogue.match_header(ins, str(c)) for ins in INSTRUMENTS)
-            for c in row
+            bool(matches(catalogue, unicodedata.normalize("NFC", c).strip()))
+            for c in row[: MAX_COLUMNS + 1]
             if isinstance(c, str)
         )
         if known >= 2:
@@ -293,10 +611,11 @@ def identify(table: RawTable, catalogue: Catalogue) -> None:
     for instrument in INSTRUMENTS:
         mapping = {}
         for header in table.data.columns:
-            name = catalogue.match_header(instrument, header)
-            if name is not None:
-                mapping[header] = name
-        keys = catalogue.variables(instrument, ("key", "meta")).index
+            found = matches(catalogue, header).get(instrument)
+            if found is not None:
+                mapping[header] = found[0]
+        spec = variables(catalogue, instrument)
+        keys = spec.index[spec["kind"].isin(("key", "meta"))]
         score = sum(1 for n in mapping.values() if n not in keys or n == "pilot_start")
         if score > best_score:
             best, best_score, best_map = instrument, score, mapping
@@ -318,7 +637,7 @@ def identify(table: RawTable, catalogue: Catalogue) -> None:
                 expected=f"only one of {seen[name]!r} and {header!r}",
             )
         seen[name] = header
-    required = catalogue.variables(best)
+    required = variables(catalogue, best)
     for name in required.index[required["required"]]:
         if name not in seen:
             label = required.loc[name, "label_vi"]

@@ -14,7 +14,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from analysis import narrate, plot, stats
 from analysis.brief import comparison_groups
@@ -84,7 +83,7 @@ class Overview:
                          "pvalue": res.pvalue, "answerable": res.answerable})  # fmt: skip
         out = pd.DataFrame(rows)
         if len(out):
-            out["p_holm"] = multipletests(out["pvalue"].to_numpy(), method="holm")[1]
+            out["p_holm"] = stats.adjust_pvalues(out["pvalue"].to_numpy())
         return out
 
     def header(self) -> Fragment:

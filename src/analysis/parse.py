@@ -8,13 +8,19 @@ into an error naming file, row and column.
 
 Every parser is vectorised over a Series and returns a :class:`Parsed`: the values, a flag
 for approximate values, and the cell-level corrections worth logging (approximate values,
-missing markers, dot-decimal numbers, spreadsheet error cells). Purely representational
-conversions (decimal comma, thousands dot, "%", "Có"/"Không") are counted, not logged per cell.
+missing markers, dot-decimal numbers, spreadsheet error cells, text that looks like a formula or
+markup). Purely representational conversions (decimal comma, thousands dot, "%", "Có"/"Không")
+are flagged in ``converted`` and counted, not logged per cell.
+
+Text columns (CSV) are parsed once per distinct value and the result spread back to the cells:
+a survey column of a million cells holds a few hundred distinct answers. Cell values of XLSX
+workbooks (numbers, dates and text mixed) are parsed cell by cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +47,13 @@ VN_NUMBER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
 DOT_DECIMAL = r"[+-]?\d+\.\d+"
 YES = frozenset(["1", "co", "yes", "y", "true", "dung", "da", "roi", "da kich hoat"])
 NO = frozenset(["0", "khong", "no", "n", "false", "chua", "sai"])
+#: Control, zero-width and bidirectional formatting characters: never part of a name.
+CONTROL = r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+#: Text a spreadsheet would run as a formula (=, +, -, @ first; tab and CR are stripped anyway).
+FORMULA = r"^[=+\-@]"
+#: Text that a browser would take for markup or a script URL.
+MARKUP = r"</?[A-Za-z!][^<>]*>|(?i:javascript|vbscript)\s*:"
+CHANGE_COLUMNS = ["label", "old", "new", "rule"]
 
 
 class ValueProblem(ValueError):
@@ -51,204 +64,361 @@ class ValueProblem(ValueError):
         self.label, self.value, self.expected = label, value, expected
 
 
+def _no_changes() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in CHANGE_COLUMNS})
+
+
 @dataclass
 class Parsed:
-    """Typed values, approximate-value flags and the corrections to log (index, old, new, rule)."""
+    """Typed values, approximate-value flags, the corrections to log and the converted cells.
+
+    ``changes`` has one row per logged correction: ``label`` (index label of the cell),
+    ``old``, ``new`` and ``rule``. ``converted`` flags cells whose representation changed
+    (decimal comma, "%", Có/Không ...): counted in the log, not listed.
+    """
 
     values: pd.Series
     approx: pd.Series
-    changes: list[tuple[object, object, object, str]] = field(default_factory=list)
-    converted: int = 0  # cells whose representation changed (decimal comma, "%", Có/Không ...)
+    changes: pd.DataFrame = field(default_factory=_no_changes)
+    converted: pd.Series | None = None
+
+
+class _Changes:
+    """Collects corrections while parsing: ``add(labels, olds, news, rule)``."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, labels, old, new, rule: str) -> None:
+        labels = list(labels)
+        if not labels:
+            return
+        n = len(labels)
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "label": pd.Series(labels, dtype=object),
+                    "old": pd.Series(_listed(old, n), dtype=object),
+                    "new": pd.Series(_listed(new, n), dtype=object),
+                    "rule": rule,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return _no_changes()
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def _listed(values, n: int) -> list:
+    if values is None:
+        return [None] * n
+    if isinstance(values, pd.Series):
+        return values.astype(object).where(values.notna(), None).tolist()
+    return list(values)
+
+
+def per_distinct_value(core: Callable[..., Parsed]) -> Callable[..., Parsed]:
+    """Run a parser once per distinct value of a text column and spread the result back.
+
+    Errors name the first cell holding the offending value; logged corrections are repeated
+    for every cell holding it, so the log is the same as a cell-by-cell parse. Object columns
+    (XLSX cells, where 1 and True hash alike) are parsed cell by cell.
+    """
+
+    @functools.wraps(core)
+    def parse(raw: pd.Series, *args, **kwargs) -> Parsed:
+        if raw.dtype == object or not len(raw):
+            return _finish(core(raw, *args, **kwargs), raw.index)
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        distinct = pd.Series(uniques, dtype=raw.dtype)
+        try:
+            parsed = core(distinct, *args, **kwargs)
+        except ValueProblem as problem:
+            first = int(np.flatnonzero(codes == problem.label)[0])
+            raise ValueProblem(raw.index[first], problem.value, problem.expected) from None
+        return _spread(_finish(parsed, distinct.index), codes, raw.index)
+
+    return parse
+
+
+def _finish(parsed: Parsed, index: pd.Index) -> Parsed:
+    if parsed.converted is None:
+        parsed.converted = pd.Series(False, index=index)
+    return parsed
+
+
+def _spread(parsed: Parsed, codes: np.ndarray, index: pd.Index) -> Parsed:
+    valid = codes >= 0
+    values = pd.Series(parsed.values.array.take(codes, allow_fill=True), index=index)
+    approx = pd.Series(parsed.approx.to_numpy(dtype=bool)[codes] & valid, index=index)
+    converted = pd.Series(parsed.converted.to_numpy(dtype=bool)[codes] & valid, index=index)
+    changes = parsed.changes
+    if len(changes):
+        positions = np.flatnonzero(np.isin(codes, changes["label"].astype("int64").unique()))
+        cells = pd.DataFrame({"position": positions, "code": codes[positions]})
+        merged = cells.merge(
+            changes.assign(code=changes["label"].astype("int64")).drop(columns="label"),
+            on="code",
+            how="inner",
+            sort=False,
+        )
+        changes = pd.DataFrame(
+            {
+                "label": index[merged["position"].to_numpy()],
+                "old": merged["old"].to_numpy(),
+                "new": merged["new"].to_numpy(),
+                "rule": merged["rule"].to_numpy(),
+            }
+        )
+    return Parsed(values, approx, changes, converted)
 
 
 def _as_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Split a column into text cells (stripped, NFC) and non-text cells (XLSX numbers, dates)."""
-    is_text = raw.map(lambda v: isinstance(v, str)) if raw.dtype == object else raw.notna()
-    text = raw.where(is_text).astype("str").str.strip().str.normalize("NFC")
+    if raw.dtype == object:
+        is_text = raw.map(lambda v: isinstance(v, str))
+        text = raw.where(is_text).astype("str")
+    else:
+        is_text = raw.notna()
+        text = raw.astype("str")
+    text = text.str.strip()
+    if not text.dropna().map(str.isascii).all():
+        text = text.str.normalize("NFC")
     return text, is_text
 
 
-def _missing(text: pd.Series, parsed: Parsed) -> pd.Series:
+def _missing(text: pd.Series, changes: _Changes) -> pd.Series:
     """Blank out missing markers and sheet errors (logged); return the mask of remaining text."""
-    folded = text.map(header_key, na_action="ignore")
-    lower = text.str.lower()
-    marker = (folded.isin(MISSING_MARKERS) | (folded == "")) & text.notna() & (text != "")
-    error = lower.isin(SHEET_ERRORS)
-    for label in text.index[marker & ~error]:
-        parsed.changes.append((label, text[label], None, "missing-marker"))
-    for label in text.index[error]:
-        parsed.changes.append((label, text[label], None, "sheet-error-cell"))
-    return text.notna() & (text != "") & ~marker & ~error
+    present = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    # markers hold no digit, sheet errors start with '#': only those cells are looked at
+    wordy = present & ~text.str.contains(r"\d", regex=True).fillna(True).to_numpy(dtype=bool)
+    marker = pd.Series(False, index=text.index)
+    if wordy.any():
+        folded = text[wordy].map(header_key)
+        marker[wordy] = (folded.isin(MISSING_MARKERS) | (folded == "")).to_numpy()
+    hashed = present & text.str.startswith("#").fillna(False).to_numpy(dtype=bool)
+    error = pd.Series(False, index=text.index)
+    if hashed.any():
+        error[hashed] = text[hashed].str.lower().isin(SHEET_ERRORS).to_numpy()
+    changes.add(text.index[marker & ~error], text[marker & ~error], None, "missing-marker")
+    changes.add(text.index[error], text[error], None, "sheet-error-cell")
+    return pd.Series(present, index=text.index) & ~marker & ~error
 
 
-def parse_number(raw: pd.Series, expected: str = "a number") -> Parsed:
-    """Numbers in the Vietnamese locale, words for approximate numbers, an optional '%'."""
-    out = pd.Series(np.nan, index=raw.index, dtype="float64")
-    parsed = Parsed(out, pd.Series(False, index=raw.index))
-    text, is_text = _as_text(raw)
+def _native_numbers(raw: pd.Series, is_text: pd.Series, out: pd.Series, expected: str) -> None:
     numeric = raw[~is_text & raw.notna()]
     if len(numeric):
-        bad = numeric[
-            ~numeric.map(
-                lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-            )
-        ]
-        if len(bad):
+        ok = numeric.map(
+            lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+        )
+        if not ok.all():
+            bad = numeric[~ok]
             raise ValueProblem(bad.index[0], bad.iloc[0], expected)
         out[numeric.index] = numeric.astype("float64")
-    todo = _missing(text, parsed)
-    if not todo.any():
-        return parsed
-    cells = text[todo]
-    body = cells.str.replace(APPROX.pattern, "", regex=True, case=False)
-    approx = body != cells
-    body = body.str.replace(r"\s*%$", "", regex=True).str.replace(
-        r"(?<=\d)\s+(?=\d{3}\b)", ".", regex=True
-    )
-    vn = body.str.fullmatch(VN_NUMBER)
-    dot = ~vn & body.str.fullmatch(DOT_DECIMAL)
-    invalid = ~(vn | dot)
-    if invalid.any():
-        label = invalid.index[invalid.to_numpy()][0]
-        raise ValueProblem(
-            label, cells[label], expected + " (Vietnamese locale, e.g. 93,7 or 1.706,44)"
+
+
+def _number(raw: pd.Series, expected: str) -> Parsed:
+    out = pd.Series(np.nan, index=raw.index, dtype="float64")
+    approx_flag = pd.Series(False, index=raw.index)
+    converted = pd.Series(False, index=raw.index)
+    changes = _Changes()
+    text, is_text = _as_text(raw)
+    _native_numbers(raw, is_text, out, expected)
+    todo = _missing(text, changes)
+    if todo.any():
+        cells = text[todo]
+        body = cells.str.replace(APPROX.pattern, "", regex=True, case=False)
+        approx = body != cells
+        body = body.str.replace(r"\s*%$", "", regex=True).str.replace(
+            r"(?<=\d)\s+(?=\d{3}\b)", ".", regex=True
         )
-    values = body.where(
-        dot, body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    )
-    numbers = values.astype("float64")
-    out[cells.index] = numbers
-    parsed.approx[cells.index[approx.to_numpy()]] = True
-    for label in cells.index[approx.to_numpy()]:
-        parsed.changes.append((label, cells[label], numbers[label], "approximate-value"))
-    for label in cells.index[dot.to_numpy()]:
-        parsed.changes.append((label, cells[label], numbers[label], "dot-decimal"))
-    parsed.converted = int((vn & ~approx & (cells != numbers.map(_plain))).sum())
-    return parsed
+        vn = body.str.fullmatch(VN_NUMBER).fillna(False).astype(bool)
+        dot = ~vn & body.str.fullmatch(DOT_DECIMAL).fillna(False).astype(bool)
+        invalid = ~(vn | dot)
+        if invalid.any():
+            label = invalid.index[invalid.to_numpy()][0]
+            raise ValueProblem(
+                label, cells[label], expected + " (Vietnamese locale, e.g. 93,7 or 1.706,44)"
+            )
+        values = body.where(
+            dot, body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        )
+        numbers = values.astype("float64")
+        out[cells.index] = numbers
+        approx_flag[cells.index[approx.to_numpy()]] = True
+        changes.add(
+            cells.index[approx.to_numpy()],
+            cells[approx],
+            numbers[approx],
+            "approximate-value",
+        )
+        changes.add(cells.index[dot.to_numpy()], cells[dot], numbers[dot], "dot-decimal")
+        converted[cells.index] = (vn & ~approx & (cells != numbers.map(_plain))).to_numpy()
+    return Parsed(out, approx_flag, changes.frame(), converted)
+
+
+@per_distinct_value
+def parse_number(raw: pd.Series, expected: str = "a number") -> Parsed:
+    """Numbers in the Vietnamese locale, words for approximate numbers, an optional '%'."""
+    return _number(raw, expected)
 
 
 def _plain(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)
 
 
+@per_distinct_value
 def parse_integer(raw: pd.Series, expected: str = "a whole number") -> Parsed:
     """Whole numbers (counts); non-integral values become missing and are logged."""
-    parsed = parse_number(raw, expected)
+    parsed = _number(raw, expected)
     values = parsed.values
     fractional = values.notna() & (values != values.round())
-    for label in values.index[fractional]:
-        parsed.changes.append((label, raw[label], None, "not-a-whole-number"))
+    extra = _Changes()
+    extra.add(values.index[fractional], raw[fractional], None, "not-a-whole-number")
+    parsed.changes = pd.concat([parsed.changes, extra.frame()], ignore_index=True)
     parsed.values = values.mask(fractional).astype("Int64")
     return parsed
 
 
+@per_distinct_value
 def parse_binary(raw: pd.Series, expected: str = "1/0 or Có/Không") -> Parsed:
     """Yes/no answers: 1/0, Có/Không, co/khong, yes/no → Int8 1/0."""
-    parsed = Parsed(
-        pd.Series(pd.NA, index=raw.index, dtype="Int8"), pd.Series(False, index=raw.index)
-    )
+    values = pd.Series(pd.NA, index=raw.index, dtype="Int8")
+    changes = _Changes()
     text, is_text = _as_text(raw)
-    numeric = raw[~is_text & raw.notna()]
-    text = text.where(
-        is_text, numeric.map(lambda v: _plain(v) if isinstance(v, (int, float)) else str(v))
-    )
-    todo = _missing(text, parsed)
+    if raw.dtype == object:
+        numeric = raw[~is_text & raw.notna()]
+        text = text.where(
+            is_text, numeric.map(lambda v: _plain(v) if isinstance(v, (int, float)) else str(v))
+        )
+    todo = _missing(text, changes)
     folded = text[todo].map(header_key).str.replace(r"^1 0$", "1", regex=True)
     yes, no = folded.isin(YES) | (folded == "1 0"), folded.isin(NO) | (folded == "0 0")
     invalid = ~(yes | no)
     if invalid.any():
         label = invalid.index[invalid.to_numpy()][0]
         raise ValueProblem(label, text[label], expected)
-    parsed.values[folded.index] = yes.astype("Int8")
-    parsed.converted = int((~text[todo].isin(["0", "1"])).sum())
-    return parsed
+    values[folded.index] = yes.astype("Int8")
+    converted = pd.Series(False, index=raw.index)
+    converted[folded.index] = (~text[todo].isin(["0", "1"])).to_numpy()
+    return Parsed(values, pd.Series(False, index=raw.index), changes.frame(), converted)
 
 
+@per_distinct_value
 def parse_category(raw: pd.Series, categories: list[str]) -> Parsed:
     """Categories matched ignoring case and diacritics; unknown values become missing (logged)."""
-    parsed = Parsed(
-        pd.Series(pd.NA, index=raw.index, dtype="str"), pd.Series(False, index=raw.index)
-    )
-    text, _ = _as_text(raw.astype(object).where(raw.notna()).map(str, na_action="ignore"))
-    todo = _missing(text, parsed)
+    changes = _Changes()
+    if raw.dtype == object:
+        raw = raw.where(raw.notna()).map(str, na_action="ignore").astype(object)
+    text, _ = _as_text(raw)
+    todo = _missing(text, changes)
     lookup = {header_key(c): c for c in categories}
     mapped = text[todo].map(header_key).map(lookup)
-    for label in mapped.index[mapped.isna()]:
-        parsed.changes.append((label, text[label], None, "unknown-category"))
-    parsed.values = pd.Series(mapped, index=raw.index, dtype="str")
-    parsed.converted = int((mapped.notna() & (mapped != text[todo])).sum())
-    return parsed
+    unknown = mapped.isna()
+    changes.add(mapped.index[unknown], text[mapped.index[unknown]], None, "unknown-category")
+    values = pd.Series(mapped, index=raw.index, dtype="str")
+    converted = pd.Series(False, index=raw.index)
+    converted[mapped.index] = (mapped.notna() & (mapped != text[todo])).to_numpy()
+    return Parsed(values, pd.Series(False, index=raw.index), changes.frame(), converted)
 
 
-def parse_datetime(
-    raw: pd.Series, expected: str = "a date-time (dd/mm/yyyy HH:MM or ISO 8601)"
-) -> Parsed:
-    """Day-first dates with optional time, or ISO 8601 (Kobo); offsets converted to Vietnam time."""
-    parsed = Parsed(
-        pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]"),
-        pd.Series(False, index=raw.index),
-    )
+DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%m/%Y")
+
+
+def _datetime(raw: pd.Series, expected: str) -> Parsed:
+    values = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    approx_flag = pd.Series(False, index=raw.index)
+    changes = _Changes()
     text, is_text = _as_text(raw)
-    native = raw[~is_text & raw.notna()]
-    for label, value in native.items():
-        if not isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
-            raise ValueProblem(label, value, expected)
-        parsed.values[label] = pd.Timestamp(value)
-    todo = _missing(text, parsed)
+    if raw.dtype == object:
+        for label, value in raw[~is_text & raw.notna()].items():
+            if not isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
+                raise ValueProblem(label, value, expected)
+            values[label] = pd.Timestamp(value)
+    todo = _missing(text, changes)
     cells = text[todo]
     result = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
-    iso = cells.str.match(r"^\d{4}-\d{2}-\d{2}")
+    iso = cells.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
     if iso.any():
-        stamps = pd.to_datetime(cells[iso], format="ISO8601", errors="coerce", utc=True)
-        result[iso.to_numpy()] = (
-            stamps.dt.tz_convert("Asia/Ho_Chi_Minh").dt.tz_localize(None).astype("datetime64[us]")
-        )
-        # naive ISO stamps are already local time
-        naive = ~cells[iso].str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
+        iso_cells = cells[iso]
+        # naive ISO stamps are local (Vietnam) time; others are converted to it
+        naive = ~iso_cells.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True)
+        if (~naive).any():
+            stamps = pd.to_datetime(iso_cells[~naive], format="ISO8601", errors="coerce", utc=True)
+            result[stamps.index] = (
+                stamps.dt.tz_convert("Asia/Ho_Chi_Minh")
+                .dt.tz_localize(None)
+                .astype("datetime64[us]")
+            )
         if naive.any():
-            local = pd.to_datetime(cells[iso][naive], format="ISO8601", errors="coerce")
+            local = pd.to_datetime(iso_cells[naive], format="ISO8601", errors="coerce")
             result[local.index] = local.astype("datetime64[us]")
     rest = ~iso
-    if rest.any():
-        for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%m/%Y"):
-            pending = rest & result.isna()
-            if not pending.any():
-                break
-            got = pd.to_datetime(cells[pending], format=fmt, errors="coerce")
-            result[got.index] = got.astype("datetime64[us]")
-            if fmt == "%m/%Y":
-                for label in got.index[got.notna()]:
-                    parsed.approx[label] = True
-                    parsed.changes.append(
-                        (label, cells[label], str(got[label].date()), "month-only-date")
-                    )
+    for fmt in DATE_FORMATS:
+        pending = rest & result.isna()
+        if not pending.any():
+            break
+        got = pd.to_datetime(cells[pending], format=fmt, errors="coerce")
+        result[got.index] = got.astype("datetime64[us]")
+        if fmt == "%m/%Y":
+            month = got.index[got.notna()]
+            approx_flag[month] = True
+            changes.add(month, cells[month], [str(d.date()) for d in got[month]], "month-only-date")
     invalid = result.isna()
     if invalid.any():
         label = invalid.index[invalid.to_numpy()][0]
         raise ValueProblem(label, cells[label], expected)
-    parsed.values[result.index] = result
-    return parsed
+    values[result.index] = result
+    return Parsed(values, approx_flag, changes.frame())
 
 
+@per_distinct_value
+def parse_datetime(
+    raw: pd.Series, expected: str = "a date-time (dd/mm/yyyy HH:MM or ISO 8601)"
+) -> Parsed:
+    """Day-first dates with optional time, or ISO 8601 (Kobo); offsets converted to Vietnam time."""
+    return _datetime(raw, expected)
+
+
+@per_distinct_value
 def parse_date(raw: pd.Series) -> Parsed:
     """A date (day first, or ISO, or month/year meaning its first day, flagged approximate)."""
-    parsed = parse_datetime(raw, "a date (dd/mm/yyyy, yyyy-mm-dd or mm/yyyy)")
+    parsed = _datetime(raw, "a date (dd/mm/yyyy, yyyy-mm-dd or mm/yyyy)")
     parsed.values = parsed.values.dt.normalize()
     return parsed
 
 
+@per_distinct_value
 def parse_text(raw: pd.Series) -> Parsed:
-    """Free text and names: stripped, Unicode NFC, control characters removed."""
-    text, _ = _as_text(raw.astype(object).where(raw.notna()).map(str, na_action="ignore"))
-    cleaned = text.str.replace(
-        r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]", "", regex=True
-    )
+    """Free text and names: stripped, Unicode NFC, control and bidi characters removed.
+
+    Spreadsheet error cells become missing; text a spreadsheet would run as a formula
+    ("=HYPERLINK(...)", "+cmd", "@SUM(...)") gets a leading "'" so that it stays text in every
+    CSV made from it; text that looks like markup (``<b>``, ``<script>``, ``javascript:``) is
+    kept verbatim — it is a name as received, escaping it is the job of whatever renders HTML —
+    and logged. All three are logged.
+    """
+    changes = _Changes()
+    if raw.dtype == object:
+        raw = raw.where(raw.notna()).map(str, na_action="ignore").astype(object)
+    text, _ = _as_text(raw)
+    cleaned = text.str.replace(CONTROL, "", regex=True)
     cleaned = cleaned.str.replace(r"\s+", " ", regex=True).str.strip()
-    parsed = Parsed(cleaned.where(cleaned != ""), pd.Series(False, index=raw.index))
-    changed = text.notna() & (cleaned != text)
-    for label in text.index[changed]:
-        parsed.changes.append((label, text[label], cleaned[label], "control-characters-removed"))
-    return parsed
+    changed = (text.notna() & (cleaned != text)).fillna(False).astype(bool)
+    changes.add(text.index[changed], text[changed], cleaned[changed], "control-characters-removed")
+    error = cleaned.str.lower().isin(SHEET_ERRORS) & cleaned.notna()
+    changes.add(cleaned.index[error], cleaned[error], None, "sheet-error-cell")
+    cleaned = cleaned.where(~error & (cleaned != ""))
+    formula = (cleaned.str.match(FORMULA) & (cleaned.str.len() > 1)).fillna(False).astype(bool)
+    formula &= ~cleaned.str.fullmatch(r"[+-]?[\d.,\s]+%?").fillna(False).astype(bool)
+    escaped = "'" + cleaned[formula]
+    changes.add(cleaned.index[formula], cleaned[formula], escaped, "formula-like-text-escaped")
+    cleaned[formula] = escaped
+    markup = cleaned.str.contains(MARKUP, regex=True).fillna(False).astype(bool)
+    changes.add(cleaned.index[markup], cleaned[markup], None, "markup-like-text-kept-as-text")
+    return Parsed(cleaned, pd.Series(False, index=raw.index), changes.frame())
 
 
 PARSERS: dict[str, Callable[..., Parsed]] = {

@@ -86,7 +86,7 @@ def distributions(
                 [others],
                 positions=[0],
                 widths=0.5,
-                vert=False,
+                orientation="horizontal",
                 showfliers=False,
                 patch_artist=True,
                 boxprops={"facecolor": MUTED, "edgecolor": OTHER},

@@ -4,26 +4,36 @@ Following the DIME data handbook, identifiers are removed first: personal free t
 phone numbers, e-mail, comments) is never even read from raw exports (see ``ingest``); the
 citizen ID number is read only to find duplicate household submissions and is dropped right
 after. Respondents get a sequential ``respondent_id`` that cannot be traced back without the
-raw files.
+raw files. Text that is read (place names, programme names) is searched for anything that looks
+like a phone number, a citizen ID or an e-mail address, which is replaced by
+:data:`REDACTED`; error messages and the cleaning log go through the same filter.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from analysis.catalogue import Catalogue
+from analysis.exceptions import AnalysisError
 
 #: Patterns of personal data that must never appear in an output table.
 PATTERNS = {
-    "phone number": re.compile(r"(?:\+84|\b0)(?:[\s.-]?\d){9,10}\b"),
-    "citizen ID number": re.compile(r"\b\d{12}\b"),
-    "e-mail address": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),
+    # 001203004005, 001 203 004 005 (before phone numbers: a grouped ID looks like one too)
+    "citizen ID number": re.compile(r"(?<!\d)\d{3}(?:[\s.-]?\d{3}){3}(?!\d)"),
+    # 0912345678, 0912 345 678, 0912.345.678, (024) 3825 1234, +84 912 345 678, (+84) 912-345-678,
+    # 84912345678
+    "phone number": re.compile(
+        r"(?<![\w+])(?:\+|\(\+?|\()?(?:84|0)(?:[\s.()-]{0,2}\d){8,10}(?!\w)"
+    ),
+    "e-mail address": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
 }
+REDACTED = "[redacted]"
 
 
-class PersonalDataLeak(AssertionError):
+class PersonalDataLeak(AnalysisError, AssertionError):
     """An output table still holds something that looks like personal data."""
 
 
@@ -39,6 +49,36 @@ def citizen_id_key(values: pd.Series) -> pd.Series:
     return digits.where(digits.str.fullmatch(r"\d{12}").fillna(False).astype(bool))
 
 
+def redact_text(text: str) -> str:
+    """``text`` with anything that looks like personal data replaced by :data:`REDACTED`."""
+    for pattern in PATTERNS.values():
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def looks_personal(text: str) -> str | None:
+    """What kind of personal data ``text`` seems to hold, or None."""
+    for what, pattern in PATTERNS.items():
+        if pattern.search(text):
+            return what
+    return None
+
+
+def redact(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(values with personal-looking text redacted, mask of the cells changed); per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not len(uniques):
+        return values, pd.Series(False, index=values.index)
+    cleaned = np.array([redact_text(str(u)) for u in uniques], dtype=object)
+    changed_u = cleaned != np.asarray(uniques, dtype=object)
+    if not changed_u.any():
+        return values, pd.Series(False, index=values.index)
+    changed = pd.Series((codes >= 0) & changed_u[codes], index=values.index)
+    out = values.copy()
+    out[changed] = cleaned[codes[changed.to_numpy()]]
+    return out, changed
+
+
 def assert_clean(df: pd.DataFrame, name: str, catalogue: Catalogue) -> None:
     """Raise :class:`PersonalDataLeak` if a personal column or personal-looking text remains."""
     personal = set(catalogue.table.loc[catalogue.table["kind"] == "personal", "name"])
@@ -48,8 +88,7 @@ def assert_clean(df: pd.DataFrame, name: str, catalogue: Catalogue) -> None:
     for column in df.columns:
         if df[column].dtype.kind not in "OUT" and str(df[column].dtype) != "str":
             continue
-        values = pd.Series(df[column].dropna().unique()).astype(str)
-        for what, pattern in PATTERNS.items():
-            hit = values[values.str.contains(pattern.pattern, regex=True)]
-            if len(hit):
+        for value in pd.unique(df[column].dropna()):
+            what = looks_personal(str(value))
+            if what:
                 raise PersonalDataLeak(f"{name}: column {column!r} holds what looks like a {what}")

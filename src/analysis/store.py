@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 Writer = Callable[[object, Path], None]
@@ -36,10 +38,43 @@ def _parquet(df: pd.DataFrame, path: Path) -> None:
     df.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
 
 
+#: A cell a spreadsheet would run as a formula (CSV injection) ...
+_FORMULA = re.compile(r"[=+\-@\t\r]")
+#: ... unless it is just a signed number ("-3", "+1,5").
+_SIGNED_NUMBER = re.compile(r"[+-]?[\d.,\s]*\d[\d.,\s]*%?")
+
+
+def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with =, +, -, @, tab or CR get a leading "'" (OWASP's advice for CSV
+    files opened in a spreadsheet): such a cell then shows as text and never runs."""
+    out = df
+    for column in df.columns:
+        values = df[column]
+        if values.dtype != object and str(values.dtype) != "str":
+            continue
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        risky = np.array(
+            [
+                isinstance(u, str) and bool(_FORMULA.match(u)) and not _SIGNED_NUMBER.fullmatch(u)
+                for u in uniques
+            ],
+            dtype=bool,
+        )
+        if not risky.any():
+            continue
+        mask = (codes >= 0) & risky[codes]
+        if out is df:
+            out = df.copy()
+        escaped = values.astype(object)
+        escaped[mask] = ["'" + v for v in escaped[mask]]
+        out[column] = escaped
+    return out
+
+
 @writer(".csv")
 def _csv(df: pd.DataFrame, path: Path) -> None:
     # UTF-8 with BOM: opens with correct diacritics in Excel, the researchers' other tool
-    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    escape_formulas(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
 @writer(".md", ".html", ".txt")
