@@ -3,7 +3,7 @@
 Every estimator takes a DataFrame and column names (``outcome=``, ``treatment=``, ``cluster=``,
 ``weights=``, ``fe=``, ``covariates=``, ``time=``, ``unit=``, ``strata=``) and returns a result
 object with ``.tidy()``, ``.summary()`` and ``.sentence(lang="vi" | "en")``. The conventions
-that change the numbers are named in each result's ``method``; see docs/statistics.md.
+that change the numbers are named in each result's ``method``; see the README, section Statistics.
 """
 
 from .balance import balance_table, normalized_differences
