@@ -103,7 +103,7 @@ def naive(processed: Path, codes: list[int], work: Path) -> float:
     for code in codes:
         out = work / f"{code}.ipynb"
         subprocess.run([str(BIN / "papermill"), str(NOTEBOOK), str(out),
-                        "-p", "province", str(code), "-p", "data_dir", str(processed),
+                        "-p", "province", str(code), "-p", "data_dir", str(processed.resolve()),
                         "-p", "units", "old", "--cwd",
                         str(NOTEBOOK.parent), "--no-progress-bar"],
                        check=True, capture_output=True)  # fmt: skip

@@ -188,16 +188,7 @@ def plan(opts: Options) -> tuple[list[Target], list[Outcome]]:
     waves = opts.waves or (state["waves"][-1],)
     wanted = None
     if opts.provinces:
-        from analysis.dataset import resolve_province
-
-        wanted = set()
-        for name in opts.provinces:
-            for period in opts.units:
-                try:
-                    place = resolve_province(name, period)  # type: ignore[arg-type]
-                except AnalysisError:
-                    continue
-                wanted.add((place.period, place.code))
+        wanted = {key for name in opts.provinces for key in _wanted(name, opts.units, state)}
         if not wanted:
             raise AnalysisError(f"none of the provinces {list(opts.provinces)} is known")
     targets = []
@@ -221,6 +212,25 @@ def plan(opts: Options) -> tuple[list[Target], list[Outcome]]:
                 else:
                     targets.append(target)
     return targets, skipped
+
+
+def _wanted(name: str, periods: tuple[str, ...], state: dict) -> set[tuple[str, int]]:
+    """(period, code) of the provinces ``name`` means. A GSO code is looked up in the build
+    state without loading anything (the no-change path stays fast); a name goes through
+    :func:`analysis.dataset.resolve_province`."""
+    if str(name).strip().isdigit():
+        return {(p["period"], p["code"]) for p in state["provinces"]
+                if p["code"] == int(name) and p["period"] in periods}  # fmt: skip
+    from analysis.dataset import resolve_province
+
+    found = set()
+    for period in periods:
+        try:
+            place = resolve_province(name, period)  # type: ignore[arg-type]
+        except AnalysisError:
+            continue
+        found.add((place.period, place.code))
+    return found
 
 
 def dependencies(target: Target, opts: Options, state: dict) -> dict[str, str]:
