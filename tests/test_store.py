@@ -66,3 +66,17 @@ def test_fingerprint_is_content_hash(tmp_path):
         == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
     )
     assert os.path.exists(tmp_path / "a")
+
+
+def test_xlsx_is_reproducible_and_formula_safe(tmp_path):
+    import time
+
+    sheets = {
+        "t": pd.DataFrame({"name": ["Cẩm La", '=HYPERLINK("x")', "@SUM(A1)"], "v": [1.5, 2, 3]})
+    }
+    store.write(sheets, tmp_path / "a.xlsx")
+    time.sleep(2.1)  # zip entry times have a 2-second resolution
+    store.write(sheets, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    back = pd.read_excel(tmp_path / "a.xlsx")
+    assert back["name"].tolist() == ["Cẩm La", '\'=HYPERLINK("x")', "'@SUM(A1)"]

@@ -27,7 +27,6 @@ import shutil
 import tempfile
 import time
 import unicodedata
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, replace
@@ -39,9 +38,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
 
-from analysis import catalogue
+from analysis import catalogue, store
 
 __all__ = [
     "DEFAULT_SEED",
@@ -1310,18 +1308,7 @@ def _write_xlsx(path: Path, table: _Table) -> None:
     for row in table.rows:
         ws.append(row)
     wb.properties.creator = "analysis.sample (SYNTHETIC)"
-    wb.properties.created = wb.properties.modified = _FIXED_TIME
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()  # not save_workbook(), which stamps the current time
-    out = io.BytesIO()  # re-zip with fixed entry times: zipfile stamps the current time
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    path.write_bytes(out.getvalue())
+    path.write_bytes(store.workbook_bytes(wb, _FIXED_TIME))
 
 
 WRITERS: dict[str, Callable[[Path, _Table], None]] = {

@@ -7,12 +7,15 @@ outputs that belong together (the processed tables and their log).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,21 +95,25 @@ def _json(obj: object, path: Path) -> None:
 
 
 #: Fixed time stamp for workbook properties and zip entries: the same tables give the same bytes.
-FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+FIXED_TIME = dt.datetime(2020, 1, 1)
 
 
-def deterministic_zip(data: bytes) -> bytes:
-    """Re-pack a zip archive (XLSX) with fixed entry times (zipfile stamps the current time)."""
-    import io
-    import zipfile
+def workbook_bytes(book, when: dt.datetime = FIXED_TIME) -> bytes:
+    """XLSX bytes of an openpyxl workbook, reproducible: openpyxl's ``save`` stamps the current
+    time in the document properties and zipfile in every entry, so both are fixed to ``when``."""
+    from openpyxl.writer.excel import ExcelWriter
 
+    book.properties.created = book.properties.modified = when
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            dst.writestr(entry, src.read(info))
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(info.filename))
     return out.getvalue()
 
 
@@ -125,15 +132,10 @@ def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
 @writer(".xlsx")
 def _xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     """One sheet per table (names cut to Excel's 31 characters), reproducible bytes."""
-    import datetime as dt
-    import io
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        for name, df in sheets.items():
-            safe_cells(df).to_excel(xl, sheet_name=name[:31], index=False)
-        xl.book.properties.created = xl.book.properties.modified = dt.datetime(*FIXED_TIME)
-    path.write_bytes(deterministic_zip(buf.getvalue()))
+    xl = pd.ExcelWriter(io.BytesIO(), engine="openpyxl")  # only its workbook is used
+    for name, df in sheets.items():
+        safe_cells(df).to_excel(xl, sheet_name=name[:31], index=False)
+    path.write_bytes(workbook_bytes(xl.book))
 
 
 def _umask() -> int:
