@@ -91,6 +91,22 @@ def _literal(text: str) -> object:
         return text
 
 
+def _report_paths(p: argparse.ArgumentParser) -> None:
+    """The folder options shared by the commands that make reports."""
+    p.add_argument(
+        "--raw", type=Path, default=Path("data/raw"), help="raw exports (default: data/raw)"
+    )
+    p.add_argument(
+        "--processed",
+        type=Path,
+        default=Path("data/processed"),
+        help="processed tables, cleaned from --raw when it changed (default: data/processed)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("reports"), help="reports folder (default: reports)"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -174,18 +190,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list what would be rebuilt and why, build nothing",
     )
-    b.add_argument(
-        "--raw", type=Path, default=Path("data/raw"), help="raw exports (default: data/raw)"
-    )
-    b.add_argument(
-        "--processed",
-        type=Path,
-        default=Path("data/processed"),
-        help="processed tables (default: data/processed)",
-    )
-    b.add_argument(
-        "--out", type=Path, default=Path("reports"), help="reports folder (default: reports)"
-    )
+    _report_paths(b)
     b.set_defaults(func=_build)
 
     r = sub.add_parser(
@@ -213,9 +218,7 @@ def parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="any other notebook parameter, e.g. -p alpha 0.1 -p min_cell 20",
     )
-    r.add_argument("--raw", type=Path, default=Path("data/raw"))
-    r.add_argument("--processed", type=Path, default=Path("data/processed"))
-    r.add_argument("--out", type=Path, default=Path("reports"))
+    _report_paths(r)
     r.set_defaults(func=_brief)
 
     s = sub.add_parser(
