@@ -1,6 +1,7 @@
 import unicodedata
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from analysis import catalogue, ingest
@@ -129,3 +130,64 @@ def test_not_a_workbook(tmp_path):
 def test_unsupported_suffix(tmp_path):
     with pytest.raises(RawDataError, match="unsupported"):
         ingest.read(write(tmp_path / "a.pdf", "x"), CAT)
+
+
+# ----------------------------------------------------------------------------- beyond 64 KiB
+
+KOBO = "tinh,xa,nam,ho_so_truc_tuyen\n"
+ASCII_ROW = "Quang Ninh,Cam La,2023,5\n"
+
+
+def test_vietnamese_after_an_ascii_start_is_windows_1258(tmp_path):
+    """The encoding is judged on 64 KiB; Windows-1258 text further down is still found."""
+    rows = ASCII_ROW * (ingest.SNIFF_BYTES // len(ASCII_ROW) + 10)
+    path = tmp_path / "late.csv"
+    path.write_bytes((KOBO + rows).encode("ascii") + cp1258_bytes("Quảng Ninh,Xã Cẩm La,2023,7\n"))
+    table = ingest.read(path, CAT)
+    assert table.encoding == "cp1258"
+    assert table.data["xa"].iloc[-1] == "Xã Cẩm La"
+    assert unicodedata.is_normalized("NFC", table.data["xa"].iloc[-1])
+
+
+def test_utf8_with_a_stray_byte_far_down_names_the_row(tmp_path):
+    rows = "Quảng Ninh,Cẩm La,2023,5\n" * (ingest.SNIFF_BYTES // 20)
+    path = tmp_path / "stray.csv"
+    path.write_bytes((KOBO + rows).encode() + b"Qu\xe1ng Ninh,Cam La,2023,5\n")
+    with pytest.raises(RawDataError, match="invalid UTF-8") as err:
+        ingest.read(path, CAT)
+    assert err.value.row == rows.count("\n") + 2
+
+
+def test_a_character_cut_by_the_64_kib_boundary_is_not_an_error(tmp_path):
+    header = "tinh,xa,nam,ho_so_truc_tuyen,cot_la\n"
+    start = "Quang Ninh,Cam La,2023,5,"
+    filler = "x" * (ingest.SNIFF_BYTES - len(header) - len(start) - 1)
+    text = header + start + filler + "ầ\n" + "Quảng Ninh,Cẩm La,2023,6,\n"
+    assert text.encode()[: ingest.SNIFF_BYTES].decode("utf-8", "replace").endswith("\ufffd")
+    table = ingest.read(write(tmp_path / "cut.csv", text), CAT)
+    assert table.encoding == "utf-8" and table.data["xa"].tolist() == ["Cam La", "Cẩm La"]
+
+
+def test_semicolon_separated_exports(tmp_path):
+    path = write(tmp_path / "s.csv", "tinh;xa;nam;ho_so_truc_tuyen\nQuảng Ninh;Cẩm La;2023;93,7\n")
+    table = ingest.read(path, CAT)
+    assert table.data["ho_so_truc_tuyen"].tolist() == ["93,7"]
+
+
+def test_a_long_header_row_is_read_whole(tmp_path):
+    extra = ",".join(f"cot_{i}" for i in range(1_500))  # ~14 KiB of unknown columns
+    text = f"{KOBO.strip()},{extra}\nQuảng Ninh,Cẩm La,2023,5{',' * 1_500}\n"
+    table = ingest.read(write(tmp_path / "wide.csv", text * 1), CAT)
+    assert len(table.skipped) == 1_500 and table.data["nam"].tolist() == ["2023"]
+
+
+def test_xlsx_formula_cells(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Tỉnh/Thành phố", "Xã/Phường/Thị trấn", "Năm khảo sát", "Số thôn"])
+    sheet.append(["Quảng Ninh", "Cẩm La", 2023, "=2+3"])
+    sheet.append(["Quảng Ninh", "Yên Giang", 2023, "#DIV/0!"])
+    book.save(tmp_path / "f.xlsx")
+    table = ingest.read(tmp_path / "f.xlsx", CAT)
+    assert pd.isna(table.data["Số thôn"][0]) and table.data["Số thôn"][1] == "#DIV/0!"
+    assert table.notes == [(2, "Số thôn", "=2+3", None, "formula-without-cached-value set missing")]

@@ -9,6 +9,7 @@ from analysis.parse import (
     parse_date,
     parse_datetime,
     parse_integer,
+    parse_factorized,
     parse_number,
     parse_text,
 )
@@ -129,3 +130,60 @@ def test_text_is_nfc_without_control_characters():
 def test_numbers_are_float64():
     parsed = parse_number(pd.Series(["1", "2,5"]))
     assert parsed.values.dtype == np.float64
+
+
+def test_distinct_values_spread_back_cell_by_cell():
+    raw = pd.Series(["gần 85%", "1,5", None, "gần 85%", "-", "1,5"], index=[10, 11, 12, 13, 14, 15])
+    parsed = parse_number(raw)
+    assert parsed.values.tolist()[:2] == [85.0, 1.5] and parsed.values[13] == 85.0
+    assert parsed.approx.tolist() == [True, False, False, True, False, False]
+    assert parsed.converted.tolist() == [False, True, False, False, False, True]
+    assert parsed.changes[["label", "rule"]].values.tolist() == [
+        [10, "approximate-value"],
+        [13, "approximate-value"],
+        [14, "missing-marker"],
+    ]
+
+
+def test_errors_name_the_first_cell_holding_the_value():
+    with pytest.raises(ValueProblem) as err:
+        parse_number(pd.Series(["1", "x", "2", "x"], index=[5, 6, 7, 8]))
+    assert err.value.label == 6
+
+
+def test_parse_factorized_judges_only_the_values_in_use():
+    uniques = pd.Series(["12", "not a number", "7"], dtype="str")
+    codes = np.array([0, 2, -1, 0])  # "not a number" only stood in a dropped row
+    parsed = parse_factorized(parse_integer, codes, uniques, pd.Index([3, 4, 5, 6]))
+    assert parsed.values.tolist()[:2] == [12, 7] and pd.isna(parsed.values[5])
+    with pytest.raises(ValueProblem) as err:
+        parse_factorized(parse_integer, np.array([1, 0]), uniques, pd.Index([9, 10]))
+    assert err.value.label == 9
+
+
+def test_text_escapes_formulas_and_flags_markup():
+    parsed = parse_text(
+        pd.Series(["=HYPERLINK(\"x\")", "+cmd", "@SUM(1)", "-3", "<b>Cẩm La</b>", "Cẩm La", "#N/A"])
+    )
+    assert parsed.values.tolist()[:6] == [
+        "'=HYPERLINK(\"x\")", "'+cmd", "'@SUM(1)", "-3", "<b>Cẩm La</b>", "Cẩm La",
+    ]  # fmt: skip
+    assert pd.isna(parsed.values[6])
+    assert parsed.changes[["label", "rule"]].values.tolist() == [
+        [0, "formula-like-text-escaped"],
+        [1, "formula-like-text-escaped"],
+        [2, "formula-like-text-escaped"],
+        [4, "markup-like-text-kept-as-text"],
+        [6, "sheet-error-cell"],
+    ]
+
+
+def test_day_first_stamps_take_the_fast_path_and_stay_strict():
+    parsed = parse_datetime(pd.Series(["01/10/2022 13:48", "1/2/2023 10:00", "31/12/2023"]))
+    assert parsed.values.tolist() == [
+        pd.Timestamp("2022-10-01 13:48"),
+        pd.Timestamp("2023-02-01 10:00"),
+        pd.Timestamp("2023-12-31"),
+    ]
+    with pytest.raises(ValueProblem):
+        parse_datetime(pd.Series(["29/02/2023 10:00"]))

@@ -1,7 +1,12 @@
+import logging
+from pathlib import Path
+
+import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import catalogue, privacy
+from analysis import catalogue, clean, privacy, store
+from analysis.exceptions import RawDataError
 
 CAT = catalogue.load()
 
@@ -34,3 +39,142 @@ def test_leak_check_catches_personal_columns_and_passes_clean_tables():
     privacy.assert_clean(
         pd.DataFrame({"commune": ["Cẩm La"], "wave": [2023], "x": [93.7]}), "t", CAT
     )
+
+
+# ----------------------------------------------------------------------------- canaries
+
+CANARY_NAMES = ["Nguyễn Thị Hoạ Mi Canary", "Trần Văn Kiểm Tra"]
+CANARY_PHONES = [
+    "0912 345 670",
+    "0912.345.671",
+    "+84 912 345 672",
+    "(+84) 912-345-673",
+    "84912345674",
+    "0912345675",
+    "(024) 3825 1276",
+]
+CANARY_IDS = ["001203004099", "079 203 004 098"]
+CANARY_EMAILS = ["canary.one@example.vn", "Canary.Two+tag@mail.example.com"]
+CANARY_MARKUP = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)"]
+CANARIES = CANARY_NAMES + CANARY_PHONES + CANARY_IDS + CANARY_EMAILS + CANARY_MARKUP
+
+
+def _forms(canary: str) -> set[str]:
+    """The canary and the forms it could take after cleaning (digits only, lower case)."""
+    forms = {canary, canary.lower()}
+    digits = "".join(ch for ch in canary if ch.isdigit())
+    if len(digits) >= 9:
+        forms |= {digits, digits.lstrip("0"), digits.removeprefix("84")}
+    if canary.startswith("<"):
+        forms |= {"<script", "onerror", "alert(1)"}
+    return forms
+
+
+def _csv_line(cells: list[str]) -> str:
+    return ",".join('"' + c.replace('"', '""') + '"' for c in cells)
+
+
+def _plant(raw: Path) -> None:
+    phones, ids, mails = CANARY_PHONES, CANARY_IDS, CANARY_EMAILS
+    comment = f"Góp ý {CANARY_MARKUP[0]} {CANARY_MARKUP[1]} {CANARY_MARKUP[2]}"
+    (raw / "commune").mkdir(parents=True)
+    header = [
+        "Tỉnh/Thành phố", "Quận/Huyện", "Xã/Phường/Thị trấn", "Năm khảo sát",
+        "Tỷ lệ hồ sơ nộp trực tuyến", "Người điền phiếu", "Số điện thoại liên hệ", "Ghi chú",
+        "Liên hệ khác", CANARY_EMAILS[0],
+    ]  # fmt: skip
+    rows = [
+        ["Quảng Ninh", "Quảng Yên", "Phường Yên Giang", "2023", "93,7", CANARY_NAMES[0],
+         phones[0], comment, f"{mails[1]} {phones[6]}", CANARY_MARKUP[0]],
+        ["Quảng Ninh", f"Quảng Yên {mails[0]}", f"Xã Cẩm La (liên hệ {phones[1]})", "2023", "46,5",
+         CANARY_NAMES[1], phones[2], CANARY_MARKUP[2], ids[0], phones[3]],
+    ]  # fmt: skip
+    text = "\n".join(_csv_line(r) for r in [header, *rows]) + "\n"
+    (raw / "commune" / "qn-2023.csv").write_bytes(text.encode("utf-8-sig"))
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    book.active.append(
+        ["Quảng Ninh", "Quảng Yên", "Xã Cẩm La", 2022, 40.5, CANARY_NAMES[0], phones[4],
+         comment, mails[1], ids[1]]
+    )  # fmt: skip
+    book.save(raw / "commune" / "qn-2022.xlsx")
+    (raw / "household").mkdir()
+    header = ["tinh", "huyen", "xa", "nam", "ho_ten", "sdt", "cccd", "email", "y_kien",
+              "trong_so", "co_vneid", "so_lien_he_khac", "thong_tin_them"]  # fmt: skip
+    rows = [
+        ["Quảng Ninh", "Quảng Yên", "Yên Giang", "2023", CANARY_NAMES[1], phones[5], ids[0],
+         mails[0], comment, "120", "Có", phones[6], f"{CANARY_MARKUP[1]} {ids[1]}"],
+        ["Quảng Ninh", "Quảng Yên", "Cẩm La", "2023", CANARY_NAMES[0], phones[0], ids[1],
+         mails[1], CANARY_MARKUP[2], "95", "Không", phones[3], mails[0]],
+        ["Quảng Ninh", "Quảng Yên", "Cẩm La", "2023", CANARY_NAMES[0], phones[0], ids[1],
+         mails[1], "lần hai", "96", "Có", phones[3], mails[0]],
+    ]  # fmt: skip
+    text = "\n".join(_csv_line(r) for r in [header, *rows]) + "\n"
+    (raw / "household" / "qn-2023.csv").write_text(text, encoding="utf-8")
+    (raw / "pilots.csv").write_text(
+        "Tỉnh,Huyện,Xã,Ngày bắt đầu,Mô hình,Người liên hệ\n"
+        f"Quảng Ninh,Quảng Yên,Phường Yên Giang,15/10/2022,Mô hình {phones[4]},"
+        f"{CANARY_NAMES[1]} {phones[2]}\n",
+        encoding="utf-8",
+    )
+
+
+def test_canaries_never_reach_processed_outputs_or_logs(tmp_path, caplog):
+    raw = tmp_path / "raw"
+    _plant(raw)
+    planted = " ".join(p.read_text("utf-8-sig") for p in raw.rglob("*.csv"))
+    planted += " ".join(
+        str(v) for row in openpyxl.load_workbook(raw / "commune" / "qn-2022.xlsx").active.values
+        for v in row
+    )  # fmt: skip
+    assert all(canary in planted for canary in CANARIES)
+    out = tmp_path / "processed"
+    with caplog.at_level(logging.DEBUG, logger="analysis"):
+        result = clean.run(raw, out)
+    assert len(result.households) == 2  # the duplicate submission (same citizen ID) removed
+    assert "personal-data-redacted" in set(result.log["rule"])
+    texts = {"caplog": caplog.text, "result.log": result.log.to_csv()}
+    for path in sorted(out.iterdir()):
+        if path.suffix == ".parquet":
+            df = pd.read_parquet(path)
+            texts[path.name] = " ".join(map(str, df.columns)) + "\n" + df.to_csv()
+        else:
+            texts[path.name] = path.read_text("utf-8-sig")
+    assert {"communes.parquet", "cleaning_log.csv", "codebook.md", "manifest.json"} <= set(texts)
+    found = [
+        (canary, name)
+        for canary in CANARIES
+        for name, text in texts.items()
+        if any(form in text for form in _forms(canary))
+    ]
+    assert found == []
+
+
+def test_error_messages_redact_personal_data(tmp_path, caplog):
+    """A shifted row puts a phone number where a year belongs: the error says where, not what."""
+    raw = tmp_path / "raw"
+    (raw / "commune").mkdir(parents=True)
+    (raw / "commune" / "qn.csv").write_text(
+        "Tỉnh/Thành phố,Xã/Phường/Thị trấn,Năm khảo sát,Số thôn\n"
+        "Quảng Ninh,Xã Cẩm La,0912 345 670,5\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.DEBUG, logger="analysis"):
+        with pytest.raises(RawDataError) as err:
+            clean.run(raw, tmp_path / "out")
+    assert "[redacted]" in str(err.value) and "row 2" in str(err.value)
+    for form in _forms("0912 345 670"):
+        assert form not in str(err.value) and form not in caplog.text
+    assert not (tmp_path / "out").exists()
+
+
+def test_redact_and_formula_escape():
+    values = pd.Series(["Xã Cẩm La", "gọi 0912 345 678", None, "a@b.vn"], dtype="str")
+    redacted, changed = privacy.redact(values)
+    assert redacted.tolist()[:2] == ["Xã Cẩm La", "gọi [redacted]"]
+    assert pd.isna(redacted[2]) and redacted[3] == "[redacted]"
+    assert changed.tolist() == [False, True, False, True]
+    frame = pd.DataFrame({"t": ["=SUM(A1)", "+cmd", "-3", "@x", "-x", "ok", None], "n": range(7)})
+    escaped = store.escape_formulas(frame)
+    assert escaped["t"].tolist()[:6] == ["'=SUM(A1)", "'+cmd", "-3", "'@x", "'-x", "ok"]
+    assert frame["t"][0] == "=SUM(A1)"  # the input is not modified

@@ -23,7 +23,9 @@ planned start: it is kept and logged, and the commune counts as not treated in a
 from __future__ import annotations
 
 import logging
+import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,19 +34,32 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis import __version__, ingest, privacy, store, units
-from analysis.catalogue import Catalogue, header_key, load
+from analysis.catalogue import INSTRUMENTS, Catalogue, header_key, load
 from analysis.exceptions import RawDataError
-from analysis.parse import CONTROL, PARSERS, Parsed, ValueProblem, parse_category
+from analysis.parse import (
+    CONTROL,
+    PARSERS,
+    Parsed,
+    ValueProblem,
+    as_text,
+    factorize,
+    parse_category,
+    parse_factorized,
+)
 from analysis.validate import out_of_range
 
 log = logging.getLogger(__name__)
 
 LOG_COLUMNS = ["file", "row", "column", "variable", "old_value", "new_value", "rule"]
 TOTAL_ROW = re.compile(r"^(?:tong cong|tong so|tong|cong|total|toan tinh|toan huyen)$")
+_TOTAL_START = re.compile(r"[\W_]*[tTcC]")
 #: Waves up to 2024 use the administrative units before 1 July 2025; later waves the new ones.
 LAST_OLD_UNITS_WAVE = 2024
 NUMERIC = ("number", "integer")
 UNIT_PLACE = ("province", "district", "commune")
+#: Raw files read at the same time.
+READ_THREADS = min(4, os.cpu_count() or 1)
+PILOT_COLUMNS = ("pilot_start", "adoption_wave", "programme", "pilot", "treated")
 
 
 def period_of(wave: pd.Series) -> pd.Series:
@@ -95,7 +110,7 @@ class CleanResult:
 
 def _map_distinct(values: pd.Series, func) -> pd.Series:
     """``values.map(func)`` computed once per distinct value (missing stays missing)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     mapped = pd.Series([func(u) for u in uniques], dtype=object)
     out = mapped.reindex(codes).to_numpy()
     return pd.Series(out, index=values.index, dtype=object)
@@ -108,10 +123,20 @@ def _visible(text: str) -> str:
 
 
 def _log_text(values: pd.Series) -> pd.Series:
-    """Log cells as text: personal-looking data redacted, invisible characters escaped."""
-    return _map_distinct(
-        values, lambda v: _visible(privacy.redact_text(v if isinstance(v, str) else str(v)))
-    )
+    """Log cells as text: personal-looking data redacted, invisible characters escaped (once
+    per distinct value)."""
+    codes, uniques = factorize(as_text(values))
+    cleaned = pd.array([_visible(privacy.redact_text(u)) for u in uniques], dtype="str")
+    return pd.Series(cleaned.take(codes, allow_fill=True), index=values.index)
+
+
+def _text(values, n: int) -> pd.api.extensions.ExtensionArray:
+    """A log column of ``n`` cells from a scalar (None: all missing) or from cell values."""
+    if values is None or isinstance(values, str):
+        return pd.array([values], dtype="str").take(np.zeros(n, dtype="int64"))
+    if not isinstance(values, pd.Series):
+        values = pd.Series(np.asarray(values, dtype=object), dtype=object)  # 547 stays "547"
+    return as_text(values).array
 
 
 class _Log:
@@ -140,19 +165,24 @@ class _Log:
             self.frames.append(frame[LOG_COLUMNS])
 
     def frame(self) -> pd.DataFrame:
-        parts = [pd.DataFrame(self.rows, columns=LOG_COLUMNS, dtype=object), *self.frames]
-        df = pd.concat([p.astype(object) for p in parts], ignore_index=True).reset_index(drop=True)
+        single = pd.DataFrame(self.rows, columns=LOG_COLUMNS, dtype=object)
+        parts = [
+            pd.DataFrame(
+                {
+                    c: pd.array(part[c], dtype="Int64") if c == "row" else _text(part[c], len(part))
+                    for c in LOG_COLUMNS
+                }
+            )
+            for part in [single, *self.frames]
+        ]
+        df = pd.concat(parts, ignore_index=True)
         for col in ("column", "old_value", "new_value"):
-            present = df[col].notna()
-            text = pd.Series(None, index=df.index, dtype=object)
-            text[present] = _log_text(df.loc[present, col]).to_numpy()
-            df[col] = text
-        df["row"] = pd.array(df["row"], dtype="Int64")
+            df[col] = _log_text(df[col])
         # by file (in the order files were read), then file-level entries, then by row
-        order_file = df["file"].map(self.file_order).fillna(len(self.file_order)).to_numpy()
+        codes, files = factorize(df["file"])
+        rank = np.array([self.file_order.get(f, len(self.file_order)) for f in files] + [-1])
         order_row = df["row"].fillna(-1).to_numpy(dtype="int64")
-        df = df.take(np.lexsort((order_row, order_file))).reset_index(drop=True)
-        return df.astype({c: "str" for c in LOG_COLUMNS if c != "row"})
+        return df.take(np.lexsort((order_row, rank[codes]))).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- per batch
@@ -160,17 +190,44 @@ class _Log:
 
 @dataclass
 class _Batch:
-    """Files of one instrument read alike, stacked: one row per record of any of the files."""
+    """Files of one instrument read alike, stacked: one row per record of any of the files.
+
+    Every column is kept factorised (``codes`` into ``uniques``, -1 for an empty cell): blank,
+    total and header rows are found, and text is parsed, once per distinct value.
+    """
 
     items: list[tuple[str, ingest.RawTable]]
     raw: pd.DataFrame  # catalogue-named columns; index = position in the stack
     file_id: np.ndarray  # per position: index into items
     rows: np.ndarray  # per position: row number in its file
     headers: dict[str, np.ndarray]  # catalogue name → header as written, per file
+    codes: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict)
+    #: columns parsed cell by cell (nearly every value distinct: time stamps, ID numbers)
+    direct: frozenset[str] = frozenset()
+
+    @property
+    def is_text(self) -> bool:
+        return all(t.encoding != "xlsx" for _, t in self.items)
 
     @property
     def rels(self) -> np.ndarray:
         return np.array([rel for rel, _ in self.items], dtype=object)
+
+    def factorized(self, name: str) -> tuple[np.ndarray, pd.Series]:
+        if name not in self.codes:
+            self.codes[name] = factorize(self.raw[name])
+        return self.codes[name]
+
+    def missing(self, name: str) -> np.ndarray:
+        if name in self.direct:
+            return self.raw[name].isna().to_numpy(dtype=bool)
+        return self.factorized(name)[0] < 0
+
+    def distinct_map(self, name: str, func) -> np.ndarray:
+        """``func`` of every cell of a column (False for empty cells), once per distinct value."""
+        codes, uniques = self.factorized(name)
+        per = np.array([bool(func(u)) for u in uniques] + [False], dtype=bool)
+        return per[codes]
 
     def where(self, label: int, name: str | None = None) -> dict:
         """file, row and column (as written) of a cell, for errors."""
@@ -188,13 +245,15 @@ class _Batch:
         n = len(labels)
         return pd.DataFrame(
             {
-                "file": self.rels[fid],
+                "file": pd.array(self.rels, dtype="str").take(fid),
                 "row": self.rows[labels],
-                "column": self.headers[name][fid] if name else None,
-                "variable": name,
-                "old_value": old if old is not None else [None] * n,
-                "new_value": new if new is not None else [None] * n,
-                "rule": rule,
+                "column": pd.array(self.headers[name], dtype="str").take(fid)
+                if name
+                else _text(None, n),
+                "variable": _text(name, n),
+                "old_value": _text(old, n),
+                "new_value": _text(new, n),
+                "rule": _text(rule, n),
             }
         )
 
@@ -226,7 +285,8 @@ def _log_columns_not_read(batch: _Batch, catalogue: Catalogue, clog: _Log) -> No
         unread = [*table.skipped, *(h for h in table.data.columns if h not in table.columns)]
         for header in unread:
             known = ingest.matches(catalogue, header)
-            personal = [n for n, kind in known.values() if kind == "personal"]
+            own = known.get(table.instrument)  # the file's questionnaire first
+            personal = [n for n, kind in ([own] if own else known.values()) if kind == "personal"]
             if personal:
                 clog.add(rel, None, header, personal[0], None, None, "personal-column-not-read")
             else:
@@ -235,38 +295,45 @@ def _log_columns_not_read(batch: _Batch, catalogue: Catalogue, clog: _Log) -> No
             clog.add(rel, row, header, table.columns.get(header), old, new, rule)
 
 
+def _is_total(value: object) -> bool:
+    # cheap test first: every total label is short and its first letter is T or C
+    if not isinstance(value, str) or len(value) > 40 or not _TOTAL_START.match(value):
+        return False
+    return bool(TOTAL_ROW.fullmatch(header_key(value)))
+
+
 def _drop_rows(batch: _Batch, clog: _Log) -> np.ndarray:
     """Mask of the records to keep: blank, total and repeated header rows are dropped (logged)."""
-    raw = batch.raw
-    blank = raw.isna().all(axis=1).to_numpy()
+    n = len(batch.raw)
+    blank = np.ones(n, dtype=bool)
+    for name in batch.raw.columns:
+        blank &= batch.missing(name)
     # a run of blank rows is one entry ("rows 5–1004"): a file of empty lines floods nothing
     at = np.flatnonzero(blank)
     if len(at):
         breaks = np.flatnonzero((np.diff(batch.file_id[at]) != 0) | (np.diff(batch.rows[at]) != 1))
-        starts = np.r_[0, breaks + 1]
-        ends = np.r_[breaks, len(at) - 1]
-        for s, e in zip(at[starts], at[ends], strict=True):
-            n = e - s + 1
-            what = None if n == 1 else f"{n} blank rows (rows {batch.rows[s]}–{batch.rows[e]})"
+        for s, e in zip(at[np.r_[0, breaks + 1]], at[np.r_[breaks, len(at) - 1]], strict=True):
+            what = (
+                None if s == e else f"{e - s + 1} blank rows (rows {batch.rows[s]}–{batch.rows[e]})"
+            )
             clog.add(batch.items[batch.file_id[s]][0], int(batch.rows[s]), None, None, what,
                      None, "blank-row-dropped")  # fmt: skip
-    place = raw["commune"].where(raw["commune"].notna(), raw["province"])
-    total = (
-        _map_distinct(place, lambda v: bool(TOTAL_ROW.fullmatch(header_key(v))))
-        .fillna(False)
-        .astype(bool)
-        .to_numpy()
-        & ~blank
+    commune_given = batch.factorized("commune")[0] >= 0
+    total = np.where(
+        commune_given,
+        batch.distinct_map("commune", _is_total),
+        batch.distinct_map("province", _is_total),
     )
     for label in np.flatnonzero(total):
         where = batch.where(label, "commune")
-        clog.add(where["file"], where["row"], where["column"], "commune", place[label], None,
+        place = batch.raw[("commune" if commune_given[label] else "province")].iloc[label]
+        clog.add(where["file"], where["row"], where["column"], "commune", place, None,
                  "total-row-dropped")  # fmt: skip
     # the header row again (exports pasted one below the other)
     repeated = ~blank & ~total
     for name in ("province", "commune"):
         written = {h for h in batch.headers[name] if h}
-        repeated &= raw[name].isin(written).to_numpy()
+        repeated &= batch.distinct_map(name, lambda v, w=written: isinstance(v, str) and v in w)
     for label in np.flatnonzero(repeated):
         where = batch.where(label)
         clog.add(where["file"], where["row"], None, None, None, None,
@@ -278,13 +345,24 @@ def _drop_rows(batch: _Batch, clog: _Log) -> np.ndarray:
     return keep
 
 
-def _parse(batch: _Batch, name: str, var: dict, raw: pd.Series) -> Parsed:
+def _parse(batch: _Batch, name: str, var: dict, positions: np.ndarray) -> Parsed:
+    """Parse the cells of column ``name`` at ``positions`` (labels of the result)."""
+    index = pd.Index(positions)
+    args = (list(var["categories"]),) if var["dtype"] == "category" else ()
+    parser = parse_category if var["dtype"] == "category" else PARSERS[var["dtype"]]
     try:
+        if batch.is_text and name not in batch.direct:
+            codes, uniques = batch.factorized(name)
+            codes = codes[positions]
+            if name == "citizen_id":
+                keys = privacy.citizen_id_key(uniques)
+                values = pd.Series(keys.array.take(codes, allow_fill=True), index=index)
+                return Parsed(values, pd.Series(False, index=index))
+            return parse_factorized(parser, codes, uniques, index, *args)
+        raw = batch.raw[name].iloc[positions].set_axis(index)
         if name == "citizen_id":
-            return Parsed(privacy.citizen_id_key(raw), pd.Series(False, index=raw.index))
-        if var["dtype"] == "category":
-            return parse_category(raw, list(var["categories"]))
-        return PARSERS[var["dtype"]](raw)
+            return Parsed(privacy.citizen_id_key(raw), pd.Series(False, index=index))
+        return parser(raw, *args)
     except ValueProblem as problem:
         raise RawDataError(
             **batch.where(int(problem.label), name),
@@ -297,21 +375,27 @@ def _parse(batch: _Batch, name: str, var: dict, raw: pd.Series) -> Parsed:
 def _typed(
     batch: _Batch, instrument: str, catalogue: Catalogue, clog: _Log, now: pd.Timestamp
 ) -> pd.DataFrame:
-    """A batch of raw tables → catalogue-named, typed columns plus ``source_file``/``source_row``."""
+    """A batch of raw tables → catalogue-named typed columns, ``source_file``, ``source_row``."""
     spec = ingest.variables(catalogue, instrument)
     specs = spec.to_dict("index")
-    keep = _drop_rows(batch, clog)
-    raw = batch.raw[keep]
+    batch.direct = frozenset(
+        n
+        for n in batch.raw.columns
+        if n == "citizen_id" or specs[n]["dtype"] in ("date", "datetime")
+    )
+    positions = np.flatnonzero(_drop_rows(batch, clog))
     out: dict[str, pd.Series] = {}
-    for name in raw.columns:
+    for name in batch.raw.columns:
         var = specs[name]
-        parsed = _parse(batch, name, var, raw[name])
+        parsed = _parse(batch, name, var, positions)
         values = parsed.values
         if var["dtype"] == "text" and var["kind"] != "personal":
             values, redacted = privacy.redact(values)
             if redacted.any():
                 clog.add_frame(
-                    batch.entries(raw.index[redacted], name, None, None, "personal-data-redacted")
+                    batch.entries(
+                        positions[redacted.to_numpy()], name, None, None, "personal-data-redacted"
+                    )
                 )
         out[name] = values
         if var["dtype"] in NUMERIC and var["kind"] in ("indicator", "context"):
@@ -324,19 +408,19 @@ def _typed(
                 batch.entries(
                     changes["label"].to_numpy(dtype="int64"),
                     name,
-                    changes["old"].to_numpy(),
-                    changes["new"].to_numpy(),
+                    changes["old"],
+                    changes["new"],
                     "",
-                ).assign(rule=changes["rule"].to_numpy())
+                ).assign(rule=changes["rule"].array)
             )
         converted = parsed.converted.to_numpy(dtype=bool)
         if converted.any():
-            counts = np.bincount(batch.file_id[raw.index[converted]], minlength=len(batch.items))
+            counts = np.bincount(batch.file_id[positions[converted]], minlength=len(batch.items))
             for fid in np.flatnonzero(counts):
                 clog.add(batch.items[fid][0], None, batch.headers[name][fid], name,
                          f"{counts[fid]} cells", None,
                          "vietnamese-number-format-converted")  # fmt: skip
-    typed = pd.DataFrame(out, index=raw.index)
+    typed = pd.DataFrame(out, index=pd.Index(positions))
     for name in spec.index[spec["required"] & (spec["kind"] == "key")]:
         missing = typed[name].isna().to_numpy()
         if missing.any():
@@ -347,9 +431,8 @@ def _typed(
             )
     _check_ranges(typed, batch, instrument, catalogue, specs, clog)
     _check_future(typed, batch, specs, clog, now)
-    typed["source_file"] = pd.Series(batch.rels[batch.file_id[typed.index]], index=typed.index,
-                                     dtype="str")  # fmt: skip
-    typed["source_row"] = batch.rows[typed.index]
+    typed["source_file"] = pd.array(batch.rels, dtype="str").take(batch.file_id[positions])
+    typed["source_row"] = batch.rows[positions]
     return typed
 
 
@@ -365,25 +448,32 @@ def _check_ranges(
     bad = out_of_range(typed, catalogue, instrument)
     for column, cases in bad.groupby("column", sort=False):
         var = specs[column]
-        cases = cases.sort_values("index")
-        labels = cases["index"].to_numpy(dtype="int64")
+        labels = np.sort(cases["index"].to_numpy(dtype="int64"))
+        values = typed.loc[labels, column]  # as typed (a count stays "547", not "547.0")
         if var["required"] and var["kind"] == "key":
             raise RawDataError(
                 **batch.where(int(labels[0]), column),
                 problem="value outside the valid range",
                 expected=f"{var['label_en'].lower()} from {var['min']} to {var['max']}",
-                value=cases["value"].iloc[0],
+                value=_shown(values.iloc[0]),
             )
         clog.add_frame(
             batch.entries(
                 labels,
                 column,
-                cases["value"].to_numpy(),
+                values.astype(object).where(values.notna(), None),
                 None,
                 f"out-of-range (valid {var['min']}–{var['max']}) set missing",
             )
         )
         typed.loc[labels, column] = None
+
+
+def _shown(value: object) -> object:
+    """A value for a message: dates without a midnight time."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return str(value.date())
+    return value
 
 
 def _check_future(
@@ -436,42 +526,60 @@ def _typed_instrument(
 # ----------------------------------------------------------------------------- all files
 
 
-def _group_ids(df: pd.DataFrame, columns: list[str], extra: pd.Series | None = None) -> np.ndarray:
-    """Dense ids of the distinct combinations of ``columns`` (missing is a value)."""
+def _group_ids(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Dense ids (0, 1, ... in order of first appearance) of the distinct combinations of
+    ``columns``; a missing value is a value."""
     key = np.zeros(len(df), dtype="int64")
-    parts = [df[c] for c in columns] + ([extra] if extra is not None else [])
-    for part in parts:
-        codes, uniques = pd.factorize(part, use_na_sentinel=False)
-        key = key * (len(uniques) + 1) + codes
+    for col in columns:
+        codes, uniques = factorize(df[col])
+        key = key * (len(uniques) + 1) + (codes + 1)
         key, _ = pd.factorize(key)  # keeps the key small whatever the number of columns
-    return key
+    return key.astype("int64")
 
 
-def _match_units(
-    frames: dict[str, pd.DataFrame], unmatched: list[pd.DataFrame]
-) -> dict[str, pd.DataFrame]:
-    """Add official codes for both periods; unknown provinces raise, unmatched communes are kept.
+@dataclass
+class _Places:
+    """Official units of every distinct place spelling, and the spelling of every row.
+
+    Unit columns are attached to a table only when needed (:meth:`attach`): a million household
+    rows carry an integer until they are filtered and sorted.
+    """
+
+    codes: pd.DataFrame  # one row per distinct (period, province, district, commune)
+    ids: dict[str, np.ndarray]  # instrument → row of ``codes`` for each of its rows
+
+    def attach(self, df: pd.DataFrame, ids: np.ndarray, columns=None) -> pd.DataFrame:
+        names = [c for c in (columns or self.codes.columns) if c not in df.columns]
+        spread = {c: self.codes[c].array.take(ids) for c in names}
+        return pd.concat([df, pd.DataFrame(spread, index=df.index)], axis=1)
+
+
+def _match_units(frames: dict[str, pd.DataFrame], unmatched: list[pd.DataFrame]) -> _Places:
+    """Match place names to official codes for both periods; unknown provinces raise, unmatched
+    communes are kept and listed in ``unmatched``.
 
     Matching runs once per distinct (period, province, district, commune) over all instruments
-    together (households repeat the names of the commune questionnaire) and is spread back to
-    the rows; the post-2025 units are looked up once per distinct old commune.
+    together (households repeat the names of the commune questionnaire). Spellings of a
+    province that match the same official province are searched as one (the commune search only
+    depends on the province's code); the post-2025 units are looked up once per old commune.
     """
     live = {ins: df for ins, df in frames.items() if not df.empty}
-    if not live:
-        return frames
     stacked = []
     for df in live.values():
         # the pilot registry has no wave: its names are those of the survey waves (old units)
-        period = period_of(df["wave"]) if "wave" in df else pd.Series("old", index=df.index)
+        new = (
+            (df["wave"] > LAST_OLD_UNITS_WAVE).fillna(False).to_numpy(dtype=bool)
+            if "wave" in df
+            else np.zeros(len(df), dtype=bool)
+        )
         stacked.append(
-            df.reindex(columns=[*UNIT_PLACE, "source_file", "source_row"]).assign(
-                period=period.to_numpy()
-            )
+            df.reindex(columns=[*UNIT_PLACE, "source_file", "source_row"]).assign(new_units=new)
         )
     places = pd.concat(stacked, ignore_index=True)
-    gid = _group_ids(places, [*UNIT_PLACE, "period"])
+    gid = _group_ids(places, [*UNIT_PLACE, "new_units"])
     _, first = np.unique(gid, return_index=True)
     distinct = places.iloc[first].reset_index(drop=True)
+    distinct["period"] = np.where(distinct.pop("new_units"), "new", "old")
     parts = []
     for period, part in distinct.groupby("period", sort=True):
         provinces = part["province"].drop_duplicates()
@@ -490,33 +598,37 @@ def _match_units(
                 expected="a province of Vietnam"
                 + (f" (closest: {', '.join(suggest)})" if suggest else ""),
             )
+        code = found[f"province_code_{period}"].to_numpy()
+        one_spelling = dict(zip(provinces, provinces.groupby(code).transform("first"), strict=True))
+        query = part.assign(province=part["province"].map(one_spelling))
+        qid = _group_ids(query, list(UNIT_PLACE))
+        _, qfirst = np.unique(qid, return_index=True)
         matched = units.match_communes(
-            part, province="province", commune="commune", district="district", period=period
+            query.iloc[qfirst].reset_index(drop=True),
+            province="province",
+            commune="commune",
+            district="district",
+            period=period,
         )
         if period == "old":
             matched = _attach_new_units(matched)
+        matched = matched.take(qid).set_axis(part.index)
         parts.append(matched)
-    codes = pd.concat(parts).sort_index()
-    out, start = dict(frames), 0
+    codes = pd.concat(parts).sort_index().reset_index(drop=True)
+    ids, start = {}, 0
     for ins, df in live.items():
-        ids = gid[start : start + len(df)]
-        period = places["period"].to_numpy()[start : start + len(df)]
+        ids[ins] = gid[start : start + len(df)]
+        period = distinct["period"].to_numpy()[ids[ins]]
         start += len(df)
-        spread = {
-            c: codes[c].array.take(ids) for c in codes.columns if c not in df.columns
-        }
-        joined = pd.concat([df, pd.DataFrame(spread, index=df.index)], axis=1)
-        review = (joined["match_status"] != "matched").to_numpy()
+        review = codes["match_status"].to_numpy()[ids[ins]] != "matched"
         if review.any():
-            cols = ["source_file", "source_row", "wave", *UNIT_PLACE, "match_status",
-                    "match_candidates"]  # fmt: skip
-            unmatched.append(
-                joined.loc[review, [c for c in cols if c in joined]].assign(
-                    instrument=ins, period=period[review]
-                )
+            cols = ["source_file", "source_row", "wave", *UNIT_PLACE]
+            rows = df.loc[review, [c for c in cols if c in df]]
+            rows = _Places(codes, {}).attach(
+                rows, ids[ins][review], ["match_status", "match_candidates"]
             )
-        out[ins] = joined
-    return out
+            unmatched.append(rows.assign(instrument=ins, period=period[review]))
+    return _Places(codes, ids)
 
 
 def _attach_new_units(matched: pd.DataFrame) -> pd.DataFrame:
@@ -632,16 +744,24 @@ def _attach_pilots(df: pd.DataFrame, pilots: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sorted(df: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
-    """Rows in (wave, province, commune, file, row) order, missing codes last; one take."""
+def _order(df: pd.DataFrame, keep: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the rows (only those kept) in (wave, province, commune, file, row) order,
+    missing codes last."""
     keys = []
     for col in ("source_row", "source_file", "commune_code_old", "province_code_old", "wave"):
-        codes, _ = pd.factorize(df[col], sort=True, use_na_sentinel=True)
-        keys.append(np.where(codes < 0, np.iinfo("int64").max, codes))
+        values = df[col]
+        if values.dtype.kind in "iuf" or str(values.dtype) in ("Int64", "Int32", "Int8"):
+            keys.append(values.to_numpy(dtype="float64", na_value=np.inf))
+        else:
+            codes, uniques = factorize(values)
+            rank = np.append(np.argsort(np.argsort(uniques.to_numpy(dtype=object))), len(uniques))
+            keys.append(rank[codes])  # code -1 → the last slot: missing sorts last
     order = np.lexsort(keys)
-    if keep is not None:
-        order = order[keep[order]]
-    return df.take(order).reset_index(drop=True)
+    return order if keep is None else order[keep[order]]
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.take(_order(df)).reset_index(drop=True)
 
 
 def raw_files(raw_dir: str | Path) -> tuple[list[Path], list[Path]]:
@@ -675,37 +795,98 @@ def clean(
     raw_dir: str | Path, catalogue: Catalogue | None = None, *, progress: bool = False
 ) -> CleanResult:
     """Clean every raw export under ``raw_dir`` (in memory; see :func:`run` to write)."""
-    from analysis.codebook import codebook
-
     catalogue = catalogue or load()
     raw_dir = Path(raw_dir)
     files, others = raw_files(raw_dir)
     _check_file_names(files + others, raw_dir)
-    now = _now()
-    clog = _Log()
-    clog.file_order = {p.relative_to(raw_dir).as_posix(): i for i, p in enumerate(files + others)}
-    for path in others:
-        clog.add(path.relative_to(raw_dir).as_posix(), None, None, None, None, None,
-                 "file-ignored (not a CSV/XLSX export)")  # fmt: skip
-    read: dict[str, list[tuple[str, ingest.RawTable]]] = {
-        "commune": [],
-        "household": [],
-        "pilots": [],
-    }
-    for path in tqdm(files, desc="reading raw exports", unit="file", disable=not progress):
-        rel = path.relative_to(raw_dir).as_posix()
+    # the raw files are hashed for the manifest beside cleaning (hashlib releases the GIL)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        digests = background.submit(store.fingerprint, files + others, raw_dir)
         try:
-            table = ingest.read(path, catalogue)
-        except RawDataError as exc:
-            raise exc.at(rel) from None
-        read[table.instrument].append((rel, table))
-        log.debug("read %s: %s, %d rows", rel, table.instrument, len(table.data))
+            return _clean(raw_dir, files, others, catalogue, progress, digests)
+        finally:
+            digests.cancel()
+
+
+def _read_all(
+    raw_dir: Path, files: list[Path], catalogue: Catalogue, progress: bool
+) -> dict[str, list[tuple[str, ingest.RawTable]]]:
+    """Every raw export read, by instrument. Files are read in threads (pyarrow parses without
+    the GIL); the error reported is that of the first bad file in file order."""
+    read: dict[str, list[tuple[str, ingest.RawTable]]] = {ins: [] for ins in INSTRUMENTS}
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        pending = [pool.submit(ingest.read, path, catalogue) for path in files]
+        try:
+            for path, future in tqdm(
+                zip(files, pending, strict=True),
+                total=len(files),
+                desc="reading raw exports",
+                unit="file",
+                disable=not progress,
+            ):
+                rel = path.relative_to(raw_dir).as_posix()
+                try:
+                    table = future.result()
+                except RawDataError as exc:
+                    raise exc.at(rel) from None
+                read[table.instrument].append((rel, table))
+                log.debug("read %s: %s, %d rows", rel, table.instrument, len(table.data))
+        finally:
+            for future in pending:
+                future.cancel()
     if not read["commune"]:
         raise RawDataError(
             raw_dir,
             "no commune questionnaire export found",
             expected="at least one CSV/XLSX file of the commune questionnaire",
         )
+    return read
+
+
+def _households(
+    households: pd.DataFrame,
+    places: _Places,
+    pilots: pd.DataFrame,
+    catalogue: Catalogue,
+    duplicates: list[pd.DataFrame],
+) -> pd.DataFrame:
+    """De-duplicated (per citizen ID and wave), with units and pilot status, sorted, numbered
+    and without personal data. Unit columns are attached after sorting (one take each)."""
+    layout = [*households.columns, *places.codes.columns, *PILOT_COLUMNS]
+    ids = places.ids["household"]
+    if "citizen_id" in households:
+        key = _group_ids(households, ["wave", "citizen_id"])
+        key = pd.Series(key, dtype="Int64").where(households["citizen_id"].notna().to_numpy())
+    else:
+        key = pd.Series(pd.NA, index=households.index, dtype="Int64")
+    keep, rep = _duplicates(households, key, "household")
+    duplicates.append(rep)
+    households = places.attach(households, ids, ["province_code_old", "commune_code_old"])
+    households = _attach_pilots(households, pilots)
+    order = _order(households, keep)
+    households = places.attach(households.take(order).reset_index(drop=True), ids[order])
+    households = households[[c for c in layout if c in households]]
+    households.insert(0, "respondent_id", np.arange(1, len(households) + 1))
+    return privacy.drop_personal(households, catalogue, "household")
+
+
+def _clean(
+    raw_dir: Path,
+    files: list[Path],
+    others: list[Path],
+    catalogue: Catalogue,
+    progress: bool,
+    digests: Future,
+) -> CleanResult:
+    from analysis.codebook import codebook
+
+    now = _now()
+    clog = _Log()
+    clog.file_order = {p.relative_to(raw_dir).as_posix(): i for i, p in enumerate(files + others)}
+    for path in others:
+        clog.add(path.relative_to(raw_dir).as_posix(), None, None, None, None, None,
+                 "file-ignored (not a CSV/XLSX export)")  # fmt: skip
+    read = _read_all(raw_dir, files, catalogue, progress)
     typed = {
         ins: _typed_instrument(items, ins, catalogue, clog, now)
         for ins, items in read.items()
@@ -719,19 +900,14 @@ def clean(
             expected="at least one commune row below a header",
         )
     unmatched: list[pd.DataFrame] = []
-    tables = _match_units(
-        {ins: typed.get(ins, pd.DataFrame()) for ins in ("commune", "household", "pilots")},
-        unmatched,
-    )
-    del typed
-    duplicates = []
+    places = _match_units(typed, unmatched)
+    duplicates: list[pd.DataFrame] = []
+    communes = places.attach(typed.pop("commune"), places.ids["commune"])
     communes, rep = deduplicate(
-        tables["commune"],
-        _place_key(tables["commune"]) + "|" + tables["commune"]["wave"].astype(str),
-        "commune",
+        communes, _place_key(communes) + "|" + communes["wave"].astype(str), "commune"
     )
     duplicates.append(rep)
-    pilots = tables["pilots"]
+    pilots = typed.pop("pilots", pd.DataFrame())
     if pilots.empty:
         pilots = pd.DataFrame(
             {
@@ -741,6 +917,7 @@ def clean(
             }
         )
     else:
+        pilots = places.attach(pilots, places.ids["pilots"])
         pilots, rep = deduplicate(pilots, _place_key(pilots), "pilots")
         duplicates.append(rep)
     if "programme" not in pilots:
@@ -748,15 +925,10 @@ def clean(
     pilots["adoption_wave"] = adoption_wave(pilots["pilot_start"])
     communes = _sorted(_attach_pilots(communes, pilots))
     communes = privacy.drop_personal(communes, catalogue, "commune")
-    households = tables.pop("household")
+    households = typed.pop("household", pd.DataFrame())
     if not households.empty:
-        key = _group_ids(households, ["wave"], households.get("citizen_id"))
-        key = pd.Series(key, dtype="Int64").where(households["citizen_id"].notna().to_numpy())
-        keep, rep = _duplicates(households, key, "household")
-        duplicates.append(rep)
-        households = _sorted(_attach_pilots(households, pilots), keep)
-        households.insert(0, "respondent_id", np.arange(1, len(households) + 1))
-        households = privacy.drop_personal(households, catalogue, "household")
+        households = _households(households, places, pilots, catalogue, duplicates)
+    del typed
     result_tables = {
         "communes": communes,
         "households": households,
@@ -777,7 +949,7 @@ def clean(
     log_df = clog.frame()
     manifest = {
         "code_version": __version__,
-        "raw_files": store.fingerprint(files + others, raw_dir),
+        "raw_files": digests.result(),
         "rows": {k: len(v) for k, v in result_tables.items()},
         "corrections": int(len(log_df)),
         "duplicates_removed": int((~dups["kept"]).sum()) if len(dups) else 0,

@@ -67,6 +67,8 @@ VIETNAMESE_LETTERS = frozenset(
     for t in _TONES
 ) | frozenset("đĐ")
 _LOST_LETTER = re.compile(r"[A-Za-z]\?[A-Za-z]")
+#: pandas' default text dtype ("str": pyarrow storage, NaN for missing)
+TEXT = pd.StringDtype("pyarrow", na_value=float("nan"))
 
 
 @dataclass
@@ -145,6 +147,18 @@ def variables(catalogue: Catalogue, instrument: str) -> pd.DataFrame:
     return catalogue.variables(instrument)
 
 
+@cache
+def _keys(catalogue: Catalogue, instrument: str) -> frozenset[str]:
+    spec = variables(catalogue, instrument)
+    return frozenset(spec.index[spec["kind"].isin(("key", "meta"))])
+
+
+@cache
+def _required(catalogue: Catalogue, instrument: str) -> tuple[tuple[str, str], ...]:
+    spec = variables(catalogue, instrument)
+    return tuple((n, spec.loc[n, "label_vi"]) for n in spec.index[spec["required"]])
+
+
 def _wanted(catalogue: Catalogue, header: str) -> bool:
     """Columns worth reading: those the catalogue knows, except personal free text."""
     for name, kind in matches(catalogue, header).values():
@@ -219,8 +233,8 @@ def _check_text(path: Path, text: str, encoding: str) -> None:
             f"text is double-encoded (UTF-8 read as a Windows code page, e.g. {found.group(0)!r})",
             expected="the file as exported, in UTF-8 or Windows-1258",
         )
-    chars = set(unicodedata.normalize("NFC", text))
     if encoding == "cp1258":
+        chars = set(unicodedata.normalize("NFC", text))
         foreign = sorted(
             c
             for c in chars
@@ -234,7 +248,7 @@ def _check_text(path: Path, text: str, encoding: str) -> None:
                 f"(letters {''.join(foreign[:8])!r} are not Vietnamese)",
                 expected="UTF-8 or Windows-1258 text",
             )
-    if not any(ord(c) > 127 and c.isalpha() for c in chars):
+    if text.isascii():  # not one letter beyond ASCII: were they replaced?
         lost = _LOST_LETTER.findall(text)
         if len(lost) >= 5:
             raise RawDataError(
@@ -258,22 +272,24 @@ def _header_row(path: Path, fh: io.BufferedReader, head: bytes, encoding: str, s
     data = head
     while True:
         text = data.decode(encoding, errors="ignore")
-        delimiter = _delimiter(re.split(r"\r\n|\r|\n", text, maxsplit=1)[0])
-        buf = io.StringIO(text, newline="")
-        try:
-            record = next(csv.reader(buf, delimiter=delimiter), [])
-        except csv.Error as exc:
-            raise RawDataError(path, f"the header row cannot be read ({exc})", row=1) from exc
-        if len(data) >= size or buf.tell() < len(text):
-            break
-        if len(data) >= MAX_HEADER_BYTES:
+        complete = len(data) >= size
+        if complete or re.search(r"[\r\n]", text):
+            delimiter = _delimiter(re.split(r"\r\n|\r|\n", text, maxsplit=1)[0])
+            buf = io.StringIO(text, newline="")
+            try:
+                record = next(csv.reader(buf, delimiter=delimiter), [])
+            except csv.Error as exc:
+                raise RawDataError(path, f"the header row cannot be read ({exc})", row=1) from exc
+            if complete or buf.tell() < len(text):
+                break
+        if len(data) > MAX_HEADER_BYTES:
             raise RawDataError(
                 path,
                 f"the header row is longer than {MAX_HEADER_BYTES >> 20} MiB",
                 row=1,
                 expected=f"a header row of at most {MAX_COLUMNS:,} column names",
             )
-        data += fh.read(MAX_HEADER_BYTES)
+        data += fh.read(MAX_HEADER_BYTES + 1 - len(data))
     header = [unicodedata.normalize("NFC", h).strip().lstrip("\ufeff") for h in record]
     if not any(header):
         raise RawDataError(path, "the first line is blank", row=1, expected="a header row")
@@ -345,7 +361,11 @@ def read_csv(path: Path, catalogue: Catalogue) -> RawTable:
         table = pa.table(
             {c: pc.utf8_normalize(table[c], "NFC") for c in table.column_names},
         )
-    data = table.to_pandas()
+    data = pd.DataFrame(
+        {name: pd.arrays.ArrowStringArray(table[name], dtype=TEXT) for name in table.column_names},
+        index=pd.RangeIndex(table.num_rows),
+        copy=False,
+    )
     rows = pd.Series(range(2, len(data) + 2), index=data.index, dtype="int64")
     skipped = tuple(h for h in header if h not in wanted)
     return RawTable(path, data, rows, encoding, skipped=skipped)
@@ -355,7 +375,8 @@ def _arrow_csv(
     path: Path, encoding: str, header: list[str], wanted: list[str], delimiter: str
 ) -> pa.Table:
     read_opts = pacsv.ReadOptions(
-        encoding="utf8" if encoding == "utf-8" else encoding,
+        # UTF-8 is pyarrow's own (a BOM is skipped with the header row); others go through codecs
+        encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
         column_names=header,
         skip_rows=1,
         block_size=1 << 24,
@@ -364,7 +385,7 @@ def _arrow_csv(
         delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
     )
     convert = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(wanted, pa.string()),
+        column_types=dict.fromkeys(wanted, pa.large_string()),  # pandas' "str" storage
         include_columns=wanted,
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
@@ -614,8 +635,7 @@ def identify(table: RawTable, catalogue: Catalogue) -> None:
             found = matches(catalogue, header).get(instrument)
             if found is not None:
                 mapping[header] = found[0]
-        spec = variables(catalogue, instrument)
-        keys = spec.index[spec["kind"].isin(("key", "meta"))]
+        keys = _keys(catalogue, instrument)
         score = sum(1 for n in mapping.values() if n not in keys or n == "pilot_start")
         if score > best_score:
             best, best_score, best_map = instrument, score, mapping
@@ -637,10 +657,8 @@ def identify(table: RawTable, catalogue: Catalogue) -> None:
                 expected=f"only one of {seen[name]!r} and {header!r}",
             )
         seen[name] = header
-    required = variables(catalogue, best)
-    for name in required.index[required["required"]]:
+    for name, label in _required(catalogue, best):
         if name not in seen:
-            label = required.loc[name, "label_vi"]
             raise RawDataError(
                 table.path,
                 "a required column is missing",

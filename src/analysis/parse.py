@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.catalogue import header_key
 
@@ -65,7 +67,14 @@ class ValueProblem(ValueError):
 
 
 def _no_changes() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in CHANGE_COLUMNS})
+    return pd.DataFrame(
+        {
+            "label": pd.Series(dtype=object),
+            "old": pd.Series(dtype="str"),
+            "new": pd.Series(dtype="str"),
+            "rule": pd.Series(dtype="str"),
+        }
+    )
 
 
 @dataclass
@@ -108,7 +117,19 @@ class _Changes:
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return _no_changes()
-        return pd.concat(self.parts, ignore_index=True)
+        changes = pd.concat(self.parts, ignore_index=True)
+        for col in ("old", "new"):
+            changes[col] = as_text(changes[col])
+        return changes
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Values as text (``str(v)``, computed once per distinct value); missing stays missing."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.array([str(u) for u in uniques], dtype="str")
+    return pd.Series(text.take(codes, allow_fill=True), index=values.index)
 
 
 def _listed(values, n: int) -> list:
@@ -119,28 +140,71 @@ def _listed(values, n: int) -> list:
     return list(values)
 
 
+def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``pd.factorize(values)`` (codes, -1 for missing; distinct values as a Series).
+
+    pyarrow-backed text is dictionary-encoded by pyarrow directly, several times faster than
+    pandas' route for a column of a million cells.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        array = pa.array(values.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        encoded = pc.dictionary_encode(array)
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
+        uniques = pd.Series(encoded.dictionary.to_pandas(), dtype=dtype)
+        return codes, uniques
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Series(uniques, dtype=dtype)
+
+
 def per_distinct_value(core: Callable[..., Parsed]) -> Callable[..., Parsed]:
     """Run a parser once per distinct value of a text column and spread the result back.
 
     Errors name the first cell holding the offending value; logged corrections are repeated
     for every cell holding it, so the log is the same as a cell-by-cell parse. Object columns
-    (XLSX cells, where 1 and True hash alike) are parsed cell by cell.
+    (XLSX cells, where 1 and True hash alike) are parsed cell by cell. The undecorated parser
+    is ``parser.__wrapped__`` (see :func:`parse_factorized`).
     """
 
     @functools.wraps(core)
     def parse(raw: pd.Series, *args, **kwargs) -> Parsed:
         if raw.dtype == object or not len(raw):
             return _finish(core(raw, *args, **kwargs), raw.index)
-        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-        distinct = pd.Series(uniques, dtype=raw.dtype)
-        try:
-            parsed = core(distinct, *args, **kwargs)
-        except ValueProblem as problem:
-            first = int(np.flatnonzero(codes == problem.label)[0])
-            raise ValueProblem(raw.index[first], problem.value, problem.expected) from None
-        return _spread(_finish(parsed, distinct.index), codes, raw.index)
+        codes, uniques = factorize(raw)
+        return _distinct(core, codes, uniques, raw.index, args, kwargs)
 
     return parse
+
+
+def parse_factorized(
+    parser: Callable[..., Parsed],
+    codes: np.ndarray,
+    uniques: pd.Series,
+    index: pd.Index,
+    *args,
+) -> Parsed:
+    """Parse a text column given as ``pd.factorize`` gives it: ``uniques[codes]``, -1 missing.
+
+    Only the distinct values some cell refers to are parsed (a value found only in a dropped
+    row is never judged); the result is aligned to ``index`` (one label per code).
+    """
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    remap = np.full(len(uniques) + 1, -1, dtype="int64")
+    remap[used] = np.arange(len(used))
+    codes = remap[codes]  # -1 stays -1 (the last slot)
+    distinct = pd.Series(uniques.array.take(used), dtype=uniques.dtype)
+    return _distinct(parser.__wrapped__, codes, distinct, index, args, {})
+
+
+def _distinct(core, codes, distinct, index, args, kwargs) -> Parsed:
+    try:
+        parsed = core(distinct, *args, **kwargs)
+    except ValueProblem as problem:
+        first = int(np.flatnonzero(codes == problem.label)[0])
+        raise ValueProblem(index[first], problem.value, problem.expected) from None
+    return _spread(_finish(parsed, distinct.index), codes, index)
 
 
 def _finish(parsed: Parsed, index: pd.Index) -> Parsed:
@@ -167,9 +231,9 @@ def _spread(parsed: Parsed, codes: np.ndarray, index: pd.Index) -> Parsed:
         changes = pd.DataFrame(
             {
                 "label": index[merged["position"].to_numpy()],
-                "old": merged["old"].to_numpy(),
-                "new": merged["new"].to_numpy(),
-                "rule": merged["rule"].to_numpy(),
+                "old": merged["old"].array,
+                "new": merged["new"].array,
+                "rule": merged["rule"].array,
             }
         )
     return Parsed(values, approx, changes, converted)
@@ -325,6 +389,8 @@ def parse_category(raw: pd.Series, categories: list[str]) -> Parsed:
 
 
 DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%m/%Y")
+DAY_FIRST = r"\d{2}/\d{2}/\d{4}(?: \d{2}:\d{2}(?::\d{2})?)?"
+DAY_FIRST_DATE = r"^(\d{2})/(\d{2})/(\d{4})"
 
 
 def _datetime(raw: pd.Series, expected: str) -> Parsed:
@@ -356,6 +422,13 @@ def _datetime(raw: pd.Series, expected: str) -> Parsed:
             local = pd.to_datetime(iso_cells[naive], format="ISO8601", errors="coerce")
             result[local.index] = local.astype("datetime64[us]")
     rest = ~iso
+    # the usual day-first stamps (dd/mm/yyyy [HH:MM[:SS]]) go through the fast ISO parser;
+    # whatever it refuses is tried with every format below
+    dayfirst = rest & cells.str.fullmatch(DAY_FIRST).fillna(False).astype(bool)
+    if dayfirst.any():
+        as_iso = cells[dayfirst].str.replace(DAY_FIRST_DATE, r"\3-\2-\1", regex=True)
+        got = pd.to_datetime(as_iso, format="ISO8601", errors="coerce")
+        result[got.index] = got.astype("datetime64[us]")
     for fmt in DATE_FORMATS:
         pending = rest & result.isna()
         if not pending.any():

@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis.catalogue import Catalogue
 from analysis.exceptions import AnalysisError
+from analysis.parse import factorize
 
 #: Patterns of personal data that must never appear in an output table.
 PATTERNS = {
@@ -45,7 +46,11 @@ def drop_personal(df: pd.DataFrame, catalogue: Catalogue, instrument: str) -> pd
 
 def citizen_id_key(values: pd.Series) -> pd.Series:
     """Digits of a citizen ID (12 digits, leading zeros kept); missing when it is not one."""
-    digits = values.astype("str").str.replace(r"\D", "", regex=True)
+    text = values.astype("str")
+    plain = text.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
+    if plain.all():  # the usual case: nothing to strip
+        return text.where(values.notna())
+    digits = text.where(plain, text.str.replace(r"\D", "", regex=True))
     return digits.where(digits.str.fullmatch(r"\d{12}").fillna(False).astype(bool))
 
 
@@ -65,12 +70,14 @@ def looks_personal(text: str) -> str | None:
 
 
 def redact(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(values with personal-looking text redacted, mask of the cells changed); per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    """(values with personal-looking text redacted, mask of the cells changed).
+
+    Computed once per distinct value."""
+    codes, uniques = factorize(values)
     if not len(uniques):
         return values, pd.Series(False, index=values.index)
     cleaned = np.array([redact_text(str(u)) for u in uniques], dtype=object)
-    changed_u = cleaned != np.asarray(uniques, dtype=object)
+    changed_u = cleaned != uniques.to_numpy(dtype=object)
     if not changed_u.any():
         return values, pd.Series(False, index=values.index)
     changed = pd.Series((codes >= 0) & changed_u[codes], index=values.index)

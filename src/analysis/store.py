@@ -7,6 +7,8 @@ outputs that belong together (the processed tables and their log).
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -17,11 +19,17 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+#: Output files written at the same time.
+WRITE_THREADS = min(4, os.cpu_count() or 1)
 
 Writer = Callable[[object, Path], None]
 WRITERS: dict[str, Writer] = {}
@@ -68,16 +76,34 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
         mask = (codes >= 0) & risky[codes]
         if out is df:
             out = df.copy()
-        escaped = values.astype(object)
-        escaped[mask] = ["'" + v for v in escaped[mask]]
+        escaped = values.copy()
+        escaped[mask] = ["'" + v for v in values[mask]]
         out[column] = escaped
     return out
+
+
+def _text_and_integers(df: pd.DataFrame) -> bool:
+    return len(df.columns) > 0 and all(
+        str(t) in ("str", "string", "Int64", "int64") for t in df.dtypes
+    )
 
 
 @writer(".csv")
 def _csv(df: pd.DataFrame, path: Path) -> None:
     # UTF-8 with BOM: opens with correct diacritics in Excel, the researchers' other tool
-    escape_formulas(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    df = escape_formulas(df)
+    if _text_and_integers(df):  # e.g. the cleaning log: pyarrow writes it 15× faster
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow(df.columns)
+        with open(path, "wb") as fh:
+            fh.write(codecs.BOM_UTF8 + header.getvalue().encode())
+            pacsv.write_csv(
+                pa.Table.from_pandas(df, preserve_index=False),
+                fh,
+                pacsv.WriteOptions(include_header=False),
+            )
+        return
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
 @writer(".md", ".html", ".txt")
@@ -149,7 +175,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.tmp-", suffix=path.suffix, dir=path.parent)
+    # the writer's process id in the name: a build removes the leftovers of killed writers
+    # (analysis.build.remove_stale_temps) and never those of a writer still running
+    prefix = f".{path.stem}.tmp-{os.getpid()}-"
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are to be shared
@@ -188,10 +217,15 @@ def replace_dir(outputs: dict[str, object], out_dir: str | Path) -> list[Path]:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
     try:
-        for name, obj in outputs.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            WRITERS[target.suffix.lower()](obj, target)
+        # the files are written side by side (pyarrow encodes parquet without the GIL)
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+            pending = []
+            for name, obj in outputs.items():
+                target = staging / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                pending.append(pool.submit(WRITERS[target.suffix.lower()], obj, target))
+            for future in pending:
+                future.result()
         if out_dir.exists():
             for keep in out_dir.iterdir():
                 if keep.name.startswith(".") and keep.is_file() and keep.name not in outputs:
