@@ -6,7 +6,8 @@ Generates the national-scale synthetic exports first if DIR holds none (every co
 pre-2025 list × 3 waves, ~50 households per commune; `python -m analysis sample --national`).
 Each measurement runs in a fresh child process (imports excluded from the timing) so that
 peak memory (max RSS) is the measurement's own. Prints both times, their ratio and the peak
-memory of cleaning. Targets (issue 2): ratio ≤ 2.5, peak memory ≤ 3 GB.
+memory of cleaning, and how much of cleaning is place-name matching (``analysis.units``, timed
+inside the same run). Targets (issue 2): ratio ≤ 2.5, peak memory ≤ 3 GB.
 """
 
 from __future__ import annotations

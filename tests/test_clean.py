@@ -214,3 +214,64 @@ def test_cli_exit_code_and_previous_outputs_kept(tmp_path):
     assert "commune/qn-2023.csv, row 2, column 'Tỷ lệ hồ sơ nộp trực tuyến'" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert digest(out) == before
+
+
+UNITS = [
+    "province_code_old", "province_name_old", "district_code_old", "district_name_old",
+    "commune_code_old", "commune_name_old", "commune_type_old", "match_status",
+    "match_candidates", "match_source", "province_code_new", "province_name_new",
+    "commune_code_new", "commune_name_new", "commune_codes_new", "commune_names_new",
+    "n_successors", "commune_new_split", "commune_partly_merged",
+]  # fmt: skip
+PILOT = ["pilot_start", "adoption_wave", "programme", "pilot", "treated"]
+
+
+def test_processed_columns_are_stable(cleaned):
+    """The report code reads these names: catalogue columns as found, then the source, the
+    official units and the pilot status, in this order."""
+    result, _, _ = cleaned
+    source = ["source_file", "source_row"]
+    assert list(result.households.columns) == [
+        "respondent_id", "province", "district", "commune", "wave", "submitted_at", "weight",
+        "has_vneid", "satisfaction", "satisfaction_approx", *source, *UNITS, *PILOT,
+    ]  # fmt: skip
+    assert list(result.communes.columns)[-len(source + UNITS + PILOT) :] == source + UNITS + PILOT
+    assert list(result.pilots.columns) == [
+        "province", "district", "commune", "pilot_start", "programme", *source, *UNITS,
+        "adoption_wave",
+    ]  # fmt: skip
+    assert list(result.log.columns) == clean.LOG_COLUMNS
+    assert str(result.households["respondent_id"].dtype) == "int64"
+    assert str(result.communes["commune_code_old"].dtype) == "Int64"
+
+
+def test_log_is_ordered_by_file_then_row(cleaned):
+    result, _, _ = cleaned
+    log = result.log[result.log["file"] != "README.md"]
+    order = log["file"].map({f: i for i, f in enumerate(dict.fromkeys(log["file"]))})
+    assert order.is_monotonic_increasing
+    for _, part in log.groupby("file"):
+        rows = part["row"].fillna(-1)
+        assert rows.is_monotonic_increasing
+
+
+def test_future_dates_and_keys_out_of_range(tmp_path):
+    """A submission time in the future is set missing; a planned pilot start is kept (never
+    treated); a wave outside 2015–2030 stops the run."""
+    next_year = pd.Timestamp.now().year + 1
+    commune = COMMUNE.replace("01/12/2023 09:00", "01/12/2099 09:00")
+    raw = make_raw(tmp_path, commune)
+    (raw / "pilots.csv").write_text(
+        PILOTS.replace("Xã Cẩm La,10/2022", f"Xã Cẩm La,03/{next_year}"), encoding="utf-8"
+    )
+    result = clean.clean(raw)
+    rules = result.log.set_index("rule")
+    assert rules.loc["future-date set missing", "old_value"] == "2099-12-01 09:00:00"
+    assert rules.loc["future-date kept (planned start: not treated in any wave)", "row"] == 3
+    cam_la = result.communes[result.communes["commune_code_old"] == 7171].iloc[0]
+    assert bool(cam_la["pilot"]) and not bool(cam_la["treated"])
+    assert cam_la["adoption_wave"] == next_year
+    assert result.communes["submitted_at"].notna().sum() == len(result.communes) - 1
+    with pytest.raises(RawDataError, match="valid range") as err:
+        clean.clean(make_raw(tmp_path / "w", COMMUNE.replace(",2023,02/12", ",2031,02/12")))
+    assert (err.value.row, err.value.column) == (3, "Năm khảo sát")

@@ -315,6 +315,16 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+_BUILT: dict[str, bytes] = {}
+
+
+def content(case: Case) -> bytes:
+    """The case's bytes, built once per test session (the ZIP bomb takes a second)."""
+    if case.name not in _BUILT:
+        _BUILT[case.name] = case.build()
+    return _BUILT[case.name]
+
+
 def make_raw(root: Path, cases: list[Case]) -> Path:
     raw = root / "raw"
     for rel, data in BASE.items():
@@ -325,7 +335,7 @@ def make_raw(root: Path, cases: list[Case]) -> Path:
         if len(cases) > 1:  # several cases in one folder: one file each
             path = path.with_name(f"{path.stem}-{case.name}{path.suffix}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(case.build())
+        path.write_bytes(content(case))
     return raw
 
 

@@ -1,4 +1,7 @@
+import codecs
+import io
 import unicodedata
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -191,3 +194,31 @@ def test_xlsx_formula_cells(tmp_path):
     table = ingest.read(tmp_path / "f.xlsx", CAT)
     assert pd.isna(table.data["Số thôn"][0]) and table.data["Số thôn"][1] == "#DIV/0!"
     assert table.notes == [(2, "Số thôn", "=2+3", None, "formula-without-cached-value set missing")]
+
+
+def test_xlsx_cached_formula_values_are_used_and_counted(tmp_path):
+    """Excel stores a formula's last result: that is what the sender saw."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Tỉnh/Thành phố", "Xã/Phường/Thị trấn", "Năm khảo sát", "Số thôn"])
+    sheet.append(["Quảng Ninh", "Cẩm La", 2023, "=2+3"])
+    buf = io.BytesIO()
+    book.save(buf)
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp_path / "c.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>2+3</f><v />", b"<f>2+3</f><v>5</v>")
+            dst.writestr(item, data)
+    table = ingest.read(tmp_path / "c.xlsx", CAT)
+    assert table.data["Số thôn"].tolist() == [5]
+    assert table.notes == [(None, "Số thôn", "1 cells", None, "formula-cached-values-used")]
+
+
+def test_a_bom_file_with_a_stray_byte_far_down_is_not_reread_as_windows_1258(tmp_path):
+    rows = ASCII_ROW * (ingest.SNIFF_BYTES // len(ASCII_ROW) + 10)
+    path = tmp_path / "bom.csv"
+    path.write_bytes(codecs.BOM_UTF8 + (KOBO + rows).encode() + b"Qu\xe1ng Ninh,Cam La,2023,5\n")
+    with pytest.raises(RawDataError, match="invalid UTF-8") as err:
+        ingest.read(path, CAT)
+    assert err.value.row == rows.count("\n") + 2

@@ -8,8 +8,8 @@ from analysis.parse import (
     parse_category,
     parse_date,
     parse_datetime,
-    parse_integer,
     parse_factorized,
+    parse_integer,
     parse_number,
     parse_text,
 )
@@ -163,7 +163,7 @@ def test_parse_factorized_judges_only_the_values_in_use():
 
 def test_text_escapes_formulas_and_flags_markup():
     parsed = parse_text(
-        pd.Series(["=HYPERLINK(\"x\")", "+cmd", "@SUM(1)", "-3", "<b>Cẩm La</b>", "Cẩm La", "#N/A"])
+        pd.Series(['=HYPERLINK("x")', "+cmd", "@SUM(1)", "-3", "<b>Cẩm La</b>", "Cẩm La", "#N/A"])
     )
     assert parsed.values.tolist()[:6] == [
         "'=HYPERLINK(\"x\")", "'+cmd", "'@SUM(1)", "-3", "<b>Cẩm La</b>", "Cẩm La",

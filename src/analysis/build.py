@@ -26,6 +26,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -288,6 +289,7 @@ def execute(target: Target, opts: Options, deps: dict[str, str]) -> Outcome:
     """Execute one target's notebook and write its outputs (in a worker process)."""
     import copy
 
+    import nbformat
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
@@ -327,6 +329,8 @@ def execute(target: Target, opts: Options, deps: dict[str, str]) -> Outcome:
             )
         except (DeadKernelError, RuntimeError, TimeoutError) as exc:
             WarmEngine.shutdown()
+            # papermill saved nothing: keep the cells that ran (or the template), not an empty file
+            nbformat.write(getattr(exc, "notebook", nb), str(executed))
             return Outcome(
                 target,
                 "failed",
@@ -411,22 +415,76 @@ def render_one(params: dict[str, object], opts: Options) -> Outcome:
 # ----------------------------------------------------------------------------- the command
 
 
-def _log_file(opts: Options) -> Path:
+def _log_file(opts: Options) -> logging.FileHandler:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = opts.out / "_logs" / f"build-{stamp}-{os.getpid()}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("analysis").addHandler(handler)
-    return path
+    return handler
+
+
+#: A temporary file of :func:`analysis.store.atomic_path`: ``.<name>.tmp-<pid>-<random><suffix>``.
+_TEMP = re.compile(r"\..*\.tmp-(\d+)-[^/]*")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:  # a killed process not yet reaped (a zombie) is dead too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def remove_stale_temps(out: Path) -> list[Path]:
+    """Delete the temporary files that a killed build left under ``out`` (never shown: hidden,
+    never renamed into place); those of a process still running are left alone."""
+    removed = []
+    for path in out.rglob(".*.tmp-*"):
+        match = _TEMP.fullmatch(path.name)
+        if match and path.is_file() and not _alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted build", len(removed))
+    return removed
+
+
+def _index_stale(out: Path) -> bool:
+    """True when a report's stamp is newer than the index (a build killed before the index)."""
+    index = out / "index.html"
+    if not index.exists():
+        return True
+    written = index.stat().st_mtime_ns
+    return any(
+        p.stat().st_mtime_ns > written
+        for p in (out / "_state").rglob("*.json")
+        if p.name != "slices.json"
+    )
 
 
 def run(opts: Options) -> list[Outcome]:
     """Clean if needed, then build what is out of date; return every target's outcome."""
+    if opts.dry_run:
+        return _run(opts)
+    handler = _log_file(opts)  # this run's log only: removed when the run ends
+    try:
+        log.debug("log file %s", handler.baseFilename)
+        remove_stale_temps(opts.out)
+        return _run(opts)
+    finally:
+        logging.getLogger("analysis").removeHandler(handler)
+        handler.close()
+
+
+def _run(opts: Options) -> list[Outcome]:
     started = time.perf_counter()
-    if not opts.dry_run:
-        log_path = _log_file(opts)
-        log.debug("log file %s", log_path)
     reason = clean_reason(opts)
     if reason:
         log.info("cleaning %s → %s (%s)", opts.raw, opts.processed, reason)
@@ -460,7 +518,7 @@ def run(opts: Options) -> list[Outcome]:
         )
         return outcomes + [Outcome(t, "would-build") for t, _ in jobs]
     outcomes += _run_all(jobs, opts)
-    if any(o.status == "built" for o in outcomes) or not (opts.out / "index.html").exists():
+    if any(o.status == "built" for o in outcomes) or _index_stale(opts.out):
         from analysis.index import write_index
 
         write_index(opts.out)

@@ -25,12 +25,14 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from tqdm.auto import tqdm
 
 from analysis import __version__, ingest, privacy, store, units
@@ -672,15 +674,20 @@ def deduplicate(
 
 
 def _duplicates(
-    df: pd.DataFrame, key: pd.Series, instrument: str
+    df: pd.DataFrame, key: pd.Series, instrument: str, places: Callable | None = None
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """(mask of rows to keep, duplicates report); only rows of duplicated keys are sorted."""
+    """(mask of rows to keep, duplicates report); only rows of duplicated keys are sorted.
+
+    ``places(rows, positions)`` adds the official units to the duplicated rows when ``df`` does
+    not carry them yet (they count among the columns that differ)."""
     key = pd.Series(key.to_numpy(), index=pd.RangeIndex(len(df)))
     dup = (key.notna() & key.duplicated(keep=False)).to_numpy()
     if not dup.any():
         return np.ones(len(df), dtype=bool), pd.DataFrame()
     at = np.flatnonzero(dup)
     groups = df.iloc[at].reset_index(drop=True)
+    if places is not None:
+        groups = places(groups, at)
     submitted = groups["submitted_at"] if "submitted_at" in groups else pd.NaT
     order = pd.DataFrame(
         {
@@ -700,8 +707,9 @@ def _duplicates(
     kept_rows.index = groups.index
     value_cols = [
         c
-        for c in df.columns
-        if c not in ("source_file", "source_row", "submitted_at") and not c.endswith("_approx")
+        for c in groups.columns
+        if c not in ("source_file", "source_row", "submitted_at", "_key", "kept")
+        and not c.endswith("_approx")
     ]
     same = pd.DataFrame(
         {
@@ -855,11 +863,15 @@ def _households(
     layout = [*households.columns, *places.codes.columns, *PILOT_COLUMNS]
     ids = places.ids["household"]
     if "citizen_id" in households:
-        key = _group_ids(households, ["wave", "citizen_id"])
-        key = pd.Series(key, dtype="Int64").where(households["citizen_id"].notna().to_numpy())
+        # citizen ID (12 digits) and wave as one number: it sorts as "<id>|<wave>" would
+        ids_ = pa.array(households["citizen_id"].array).cast(pa.int64())
+        key = pd.Series(ids_.to_pandas(types_mapper=pd.ArrowDtype), dtype="Int64") * 10_000
+        key = key + households["wave"].astype("Int64").to_numpy()
     else:
         key = pd.Series(pd.NA, index=households.index, dtype="Int64")
-    keep, rep = _duplicates(households, key, "household")
+    keep, rep = _duplicates(
+        households, key, "household", lambda rows, at: places.attach(rows, ids[at])
+    )
     duplicates.append(rep)
     households = places.attach(households, ids, ["province_code_old", "commune_code_old"])
     households = _attach_pilots(households, pilots)

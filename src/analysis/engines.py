@@ -7,6 +7,11 @@ namespace (``%reset -f``) and closes figures, so every notebook starts from the 
 a fresh kernel while imported modules stay loaded. A test checks that a brief from a reused
 kernel is identical to one from a fresh kernel. A kernel that died is replaced.
 
+The kernel manager and client are the asynchronous ones nbclient itself uses: with a blocking
+client, nbclient's wait for output blocks its event loop, so the check that the kernel is still
+alive never runs and a kernel that dies mid-notebook (``os._exit``, out of memory) hangs the
+worker forever instead of raising ``DeadKernelError``.
+
 Registered with papermill as ``engine_name="warm"``.
 """
 
@@ -14,7 +19,8 @@ from __future__ import annotations
 
 import logging
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
@@ -31,7 +37,7 @@ RESET = (
 class WarmEngine(Engine):
     """Execute notebooks in one kernel kept alive between notebooks (one per process)."""
 
-    km: KernelManager | None = None
+    km: AsyncKernelManager | None = None
     kc = None
     kernel_name: str | None = None
     cwd: str | None = None
@@ -39,16 +45,18 @@ class WarmEngine(Engine):
 
     @classmethod
     def _kernel(cls, kernel_name: str, cwd: str | None, startup_timeout: int) -> None:
-        alive = cls.km is not None and cls.km.is_alive()
+        alive = cls.km is not None and run_sync(cls.km.is_alive)()
         if alive and cls.kernel_name == kernel_name and cls.cwd == cwd:
-            cls.kc.execute_interactive(RESET, store_history=False, timeout=startup_timeout)
+            run_sync(cls.kc.execute_interactive)(
+                RESET, store_history=False, timeout=startup_timeout
+            )
             return
         cls.shutdown()
-        cls.km = KernelManager(kernel_name=kernel_name)
-        cls.km.start_kernel(cwd=cwd)
+        cls.km = AsyncKernelManager(kernel_name=kernel_name)
+        run_sync(cls.km.start_kernel)(cwd=cwd)
         cls.kc = cls.km.client()
         cls.kc.start_channels()
-        cls.kc.wait_for_ready(timeout=startup_timeout)
+        run_sync(cls.kc.wait_for_ready)(timeout=startup_timeout)
         cls.kernel_name, cls.cwd = kernel_name, cwd
         log.debug("started kernel %s in %s", kernel_name, cwd)
 
@@ -81,6 +89,11 @@ class WarmEngine(Engine):
         client.kc = cls.kc
         try:
             return client.execute()
+        except Exception as exc:
+            # papermill writes nothing when the kernel dies (DeadKernelError): hand the cells run
+            # so far to the caller, which keeps them as the executed notebook for audit
+            exc.notebook = nb_man.nb
+            raise
         finally:
             cls.notebooks_run += 1
 
@@ -90,7 +103,7 @@ class WarmEngine(Engine):
         if cls.kc is not None:
             cls.kc.stop_channels()
         if cls.km is not None and cls.km.has_kernel:
-            cls.km.shutdown_kernel(now=True)
+            run_sync(cls.km.shutdown_kernel)(now=True)
         cls.km = cls.kc = cls.kernel_name = cls.cwd = None
 
 

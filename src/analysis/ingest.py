@@ -188,14 +188,13 @@ def detect_encoding(path: Path, head: bytes, complete: bool = False) -> str:
         )
     if b"\x00" in head:
         raise RawDataError(path, "binary content (NUL bytes)", expected="a CSV text file")
-    if head.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
+    bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    encoding = "utf-8-sig" if bom else "utf-8"
     try:
-        head.decode(encoding)
+        head[bom:].decode("utf-8")
         return encoding
     except UnicodeDecodeError as exc:
+        at = bom + exc.start
         if exc.reason == "unexpected end of data":
             if not complete:  # a character cut by the 64 KiB boundary
                 return encoding
@@ -205,8 +204,8 @@ def detect_encoding(path: Path, head: bytes, complete: bool = False) -> str:
                 row=head.count(b"\n") + 1,
                 expected="a complete UTF-8 file",
             ) from exc
-        if encoding == "utf-8-sig" or any(b >= 0x80 for b in head[: exc.start]):
-            raise _invalid_utf8(path, head, exc.start) from exc
+        if bom or any(b >= 0x80 for b in head[:at]):
+            raise _invalid_utf8(path, head, at) from exc
     try:
         head.decode("cp1258")
     except UnicodeDecodeError as exc:
@@ -332,14 +331,18 @@ def read_csv(path: Path, catalogue: Catalogue) -> RawTable:
     try:
         table = _arrow_csv(path, encoding, header, wanted, delimiter)
     except pa.ArrowInvalid as exc:
-        if "UTF8" not in str(exc) or encoding != "utf-8":
+        if "UTF8" not in str(exc) or encoding not in ("utf-8", "utf-8-sig"):
             raise _arrow_error(path, exc, encoding, delimiter, len(header)) from exc
         data = path.read_bytes()
+        bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
         try:
-            data.decode("utf-8")
+            data[bom:].decode("utf-8")
         except UnicodeDecodeError as bad:
-            if any(b >= 0x80 for b in data[: bad.start]):
-                raise _invalid_utf8(path, data, bad.start) from exc
+            at = bom + bad.start
+            if bom or any(b >= 0x80 for b in data[:at]):
+                raise _invalid_utf8(path, data, at) from exc
+        else:
+            raise _arrow_error(path, exc, encoding, delimiter, len(header)) from exc
         # ASCII first 64 KiB, Vietnamese text further down: a Windows-1258 file after all
         encoding = "cp1258"
         try:
@@ -525,18 +528,27 @@ def read_xlsx(path: Path, catalogue: Catalogue) -> RawTable:
         ) from exc
     first = header_at + 2
     notes: list[tuple[int | None, str | None, object, object, str]] = []
+    computed: Counter[str] = Counter()
     for j, k in formulas:
         formula = body[j][k]
         value = cached[j][k] if j < len(cached) and k < len(cached[j]) else None
         if value == formula:  # text that merely starts with "=": left to the text rules
             continue
         body[j][k] = value
-        rule = (
-            "formula-without-cached-value set missing"
-            if value is None
-            else "formula-cached-value-used"
-        )
-        notes.append((first + j, header[keep[k]], formula, value, rule))
+        if value is None:  # a workbook written by a program that does not compute
+            notes.append(
+                (
+                    first + j,
+                    header[keep[k]],
+                    formula,
+                    None,
+                    "formula-without-cached-value set missing",
+                )
+            )
+        else:  # what the sender saw: counted per column, like other representational changes
+            computed[header[keep[k]]] += 1
+    for column, n in computed.items():
+        notes.append((None, column, f"{n} cells", None, "formula-cached-values-used"))
     columns = {}
     for k, i in enumerate(keep):
         cells = [_cell(row[k]) for row in body]

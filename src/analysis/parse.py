@@ -248,7 +248,7 @@ def _as_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         is_text = raw.notna()
         text = raw.astype("str")
     text = text.str.strip()
-    if not text.dropna().map(str.isascii).all():
+    if not text.dropna().str.isascii().all():  # NFC only matters beyond ASCII
         text = text.str.normalize("NFC")
     return text, is_text
 

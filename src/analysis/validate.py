@@ -7,11 +7,14 @@ are logged (the row is kept). Schemas are built from the catalogue, so adding an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from analysis.catalogue import Catalogue
+
+if TYPE_CHECKING:  # pandera is imported when a check runs: a run that fails early never waits
+    import pandera.pandas as pa
 
 #: pandas dtype of each catalogue dtype after parsing
 DTYPES = {
@@ -31,6 +34,8 @@ def _bound(value: object, dtype: str) -> object:
 
 def schema(catalogue: Catalogue, instrument: str, columns: list[str]) -> pa.DataFrameSchema:
     """The pandera schema of the given catalogue columns of an instrument (all nullable)."""
+    import pandera.pandas as pa
+
     spec = catalogue.variables(instrument)
     checks: dict[str, pa.Column] = {}
     for name in columns:
@@ -58,6 +63,8 @@ def out_of_range(df: pd.DataFrame, catalogue: Catalogue, instrument: str) -> pd.
     Raises pandera's error unchanged for failures that are not value checks (a wrong dtype is a
     bug in parsing, not a data problem).
     """
+    from pandera.errors import SchemaErrors
+
     columns = [c for c in df.columns if c in catalogue.variables(instrument).index]
     try:
         schema(catalogue, instrument, columns).validate(df[columns], lazy=True)
