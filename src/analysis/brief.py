@@ -24,6 +24,7 @@ import logging
 import warnings
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -715,7 +716,9 @@ class Brief:
 
     def provenance(self) -> Fragment:
         lang = self.lang
+        # the data folder is named, not its path on the server (that is not for publication)
         params = {k: v for k, v in asdict(self.params).items() if k != "generated_at"}
+        params["data_dir"] = Path(self.params.data_dir).name
         stamp = self.params.generated_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         items = [
             f"{t(lang, 'fingerprint')}: {self.data.fingerprint}",
