@@ -113,7 +113,8 @@ def naive(processed: Path, codes: list[int], work: Path) -> float:
 
 
 def build(processed: Path, codes: list[int], out: Path, jobs: int) -> float:
-    args = [sys.executable, "-m", "analysis", "build", "--processed", str(processed), "--out",
+    args = [sys.executable, "-m", "analysis", "build", "--raw", str(processed.parent / "raw"),
+            "--processed", str(processed), "--out",
             str(out), "--lang", "vi", "--units", "old", "--jobs", str(jobs)]  # fmt: skip
     for code in codes:
         args += ["--province", str(code)]
