@@ -320,24 +320,17 @@ def execute(target: Target, opts: Options, deps: dict[str, str]) -> Outcome:
                 cwd=str(opts.notebooks),
             )
         except pm.PapermillExecutionError as exc:
-            return Outcome(
-                target,
-                "failed",
-                f"{exc.ename}: {exc.evalue}",
-                time.perf_counter() - start,
-                str(paths["executed"]),
-            )
+            failure = f"{exc.ename}: {exc.evalue}"
         except (DeadKernelError, RuntimeError, TimeoutError) as exc:
             WarmEngine.shutdown()
             # papermill saved nothing: keep the cells that ran (or the template), not an empty file
             nbformat.write(getattr(exc, "notebook", nb), str(executed))
-            return Outcome(
-                target,
-                "failed",
-                f"kernel failed: {exc}",
-                time.perf_counter() - start,
-                str(paths["executed"]),
-            )
+            failure = f"kernel failed: {exc}"
+        else:
+            failure = None
+    if failure is not None:
+        seconds = time.perf_counter() - start
+        return Outcome(target, "failed", failure, seconds, str(paths["executed"]))
     record = next((o["data"][RECORD_MIME] for c in nb.cells for o in c.get("outputs", [])
                    if RECORD_MIME in o.get("data", {})), {})  # fmt: skip
     title = record.get("title", target.name or "Overview")

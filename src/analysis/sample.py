@@ -40,6 +40,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from analysis import catalogue, store
+from analysis.clean import adoption_wave  # the processed data's rule, one definition
 
 __all__ = [
     "DEFAULT_SEED",
@@ -108,12 +109,6 @@ SELECTION_SD = 0.4
 PILOT_START_RANGE = ("2022-10", "2024-06")
 #: Share of all communes that are pilots in national mode.
 NATIONAL_PILOT_SHARE = 0.05
-
-
-def adoption_wave(start: pd.Series) -> pd.Series:
-    """First treated wave: the start year if the pilot started by 30 June, else the next year."""
-    start = pd.to_datetime(start)
-    return (start.dt.year + (start.dt.month > 6).astype(int)).astype("Int64")
 
 
 def effect_multiplier(cohort: np.ndarray, wave: np.ndarray) -> np.ndarray:
@@ -565,7 +560,7 @@ def _assign_pilots(communes: pd.DataFrame, scale: str, rng: np.random.Generator)
     out.loc[extra, "pilot_start"] = starts
     out.loc[extra, "programme"] = rng.choice(SYNTHETIC_PROGRAMMES, size=len(extra))
     out.loc[extra, "source"] = "synthetic"
-    out["adoption_wave"] = adoption_wave(out["pilot_start"])
+    out["adoption_wave"] = adoption_wave(pd.to_datetime(out["pilot_start"]))
     return out
 
 
