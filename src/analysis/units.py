@@ -27,6 +27,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -497,11 +498,9 @@ def communes(period: Period = "old") -> pd.DataFrame:
 # (a xã that became a phường); keys compared without spaces ("Hanoi", "Daklak").
 
 
-def _candidates(q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
-    """Best-tier candidates; q has qid, block, full, rem, ptype; ref has uid, block, key, ckey, typ.
-
-    Returns qid, uid, tier (0..3) for the lowest tier that found anything for each qid.
-    """
+def _hits(q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+    """Candidates of every tier; q has qid, block, full, rem, ptype; ref has uid, block, key,
+    ckey, typ. Returns qid, uid, tier (0..3)."""
     r = ref[["uid", "block", "key", "ckey", "typ"]]
     q = q[q["block"].notna() & q["full"].notna()]
     by_rem = q.merge(r, left_on=["block", "rem"], right_on=["block", "key"])
@@ -518,33 +517,54 @@ def _candidates(q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
             qc.merge(r, left_on=["block", "cfull"], right_on=["block", "ckey"]),
         ]
     )
-    found = pd.concat(
+    return pd.concat(
         [
             part[["qid", "uid"]].assign(tier=tier)
             for tier, part in enumerate((typed, by_full, by_loose, compact))
         ],
         ignore_index=True,
     )
+
+
+def _best(found: pd.DataFrame) -> pd.DataFrame:
+    """Candidates of the lowest tier that found anything for each qid."""
     best = found.groupby("qid")["tier"].transform("min")
     return found[found["tier"].eq(best)].drop_duplicates(["qid", "uid"])
 
 
-def _break_ties(cands: pd.DataFrame, q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+def _candidates(q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+    """Best-tier candidates (qid, uid, tier) of the queries ``q`` (see :func:`_hits`)."""
+    return _best(_hits(q, ref))
+
+
+def _pair_candidates(pairs: pd.DataFrame, names: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+    """Best-tier candidates of queries given as (qid, block, name): ``name`` is a row of
+    ``names`` (parsed distinct strings, -1 for none). A query may have several rows (several
+    blocks); each distinct (block, name) is searched once, however many queries share it."""
+    pairs = pairs[pairs["block"].notna().to_numpy() & (pairs["name"].to_numpy() >= 0)]
+    searched = pairs[["block", "name"]].drop_duplicates(ignore_index=True)
+    q = names.take(searched["name"]).reset_index(drop=True)
+    found = _hits(q.assign(qid=searched.index, block=searched["block"].array), ref)
+    keyed = pairs.merge(searched.rename_axis("key").reset_index(), on=["block", "name"])
+    found = keyed[["qid", "key"]].merge(found.rename(columns={"qid": "key"}), on="key")
+    return _best(found[["qid", "uid", "tier"]])
+
+
+def _break_ties(cands: pd.DataFrame, info: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
     """Among same-key candidates keep the one spelt with the query's diacritics, if only one is.
 
     ("Song Phượng" vs "Song Phương" in Hà Nội; "Phường Sa Pa" vs "Phường Sa Pả"). Only for names
     typed with diacritics somewhere (an all-ASCII name gives no evidence); compact-tier ties are
-    left as they are.
+    left as they are. ``info`` gives each qid's prepared and rest_prepared text.
     """
     n = cands.groupby("qid")["uid"].transform("size")
     tied = cands[(n > 1) & cands["tier"].lt(3)]
     if tied.empty:
         return cands
-    qinfo = q.drop_duplicates("qid").set_index("qid")
     keep_uid: dict[int, int] = {}
     akeys = ref.set_index("uid")["akey"]
     for qid, grp in tied.groupby("qid"):
-        row = qinfo.loc[qid]
+        row = info.loc[qid]
         tier = grp["tier"].iloc[0]
         src = row["prepared"] if tier == 1 else row["rest_prepared"]
         if not _accented_re.search(unicodedata.normalize("NFD", row["prepared"])):
@@ -578,7 +598,12 @@ def _suggest(q: pd.DataFrame, ref: pd.DataFrame, n: int = 3) -> dict[int, list[i
 
 def _resolve(q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
     """Candidates after tie-breaking: qid, uid, tier, n (number of candidates of the qid)."""
-    cands = _break_ties(_candidates(q, ref), q, ref)
+    return _counted(
+        _break_ties(_candidates(q, ref), q.drop_duplicates("qid").set_index("qid"), ref)
+    )
+
+
+def _counted(cands: pd.DataFrame) -> pd.DataFrame:
     return cands.assign(n=cands.groupby("qid")["uid"].transform("size"))
 
 
@@ -696,13 +721,12 @@ def _fmt_communes(ref: pd.DataFrame, uids: list[int], period: str) -> str:
     return _SEP.join(f"{r[name]} [{r[code]}]" for _, r in rows.iterrows())
 
 
-def _district_candidates(uniq: pd.DataFrame, prov_code: pd.Series) -> pd.DataFrame:
-    """Candidate districts per qid (qid, district uid) for rows that give a district."""
-    ref = _district_ref().assign(block=lambda d: d["province_code_old"])
-    given = uniq["dist"].notna() & uniq["dist"].str.strip().ne("") & prov_code.notna()
-    parsed = _parse_unique(uniq.loc[given, "dist"])
-    parsed = parsed.assign(qid=uniq.index[given].to_numpy(), block=prov_code[given].to_numpy())
-    return _candidates(parsed, ref)  # ambiguous districts: all of them are searched
+def _factorized(s: pd.Series | None, n: int) -> tuple[np.ndarray, pd.Series]:
+    """Codes (-1 for missing) and distinct strings of a name column (all missing when None)."""
+    if s is None:
+        return np.full(n, -1, dtype="int64"), pd.Series([], dtype="str")
+    codes, uniques = pd.factorize(s.astype("str"), use_na_sentinel=True)
+    return codes.astype("int64"), pd.Series(uniques, dtype="str")
 
 
 def match_communes(
@@ -729,6 +753,10 @@ def match_communes(
     match. When tied candidates differ only in diacritics and the name was typed with
     diacritics, the exactly-spelt one is taken ("Song Phượng" in Hà Nội); all-ASCII names stay
     ambiguous.
+
+    Cost: each distinct string is parsed once, and each distinct (province or district,
+    commune spelling) searched once, however many spellings of the province and district
+    accompany it.
     """
     _check_period(period)
     if period == "new":
@@ -738,14 +766,23 @@ def match_communes(
     if missing:
         raise KeyError(f"columns not in df: {missing}")
     P = f"_{period}"
-    work = pd.DataFrame({k: df[c].astype("str").to_numpy() for k, c in given_cols.items()})
-    if "dist" not in work:
-        work["dist"] = pd.Series(pd.NA, index=work.index, dtype="str")
-    gid = work.groupby(["prov", "dist", "comm"], dropna=False, sort=False).ngroup().to_numpy()
-    uniq = work.assign(qid=gid).drop_duplicates("qid").set_index("qid").sort_index()
+    columns = {k: df[given_cols[k]] if k in given_cols else None for k in ("prov", "dist", "comm")}
+    codes, names = {}, {}
+    for k, col in columns.items():
+        codes[k], names[k] = _factorized(col, len(df))
+    key = np.zeros(len(df), dtype="int64")
+    for k in ("prov", "dist", "comm"):
+        key = key * (len(names[k]) + 1) + codes[k] + 1
+        key = pd.factorize(key)[0].astype("int64")
+    gid = key
+    _, first = np.unique(gid, return_index=True)  # combination qid → its first row
+    of = {k: codes[k][first] for k in codes}  # combination → distinct string (-1: missing)
+    index = pd.RangeIndex(len(first))
+    prov_text = names["prov"].reindex(of["prov"]).set_axis(index)
 
-    pm = match_provinces(uniq["prov"], period)
-    prov_code = pm[f"province_code{P}"]
+    pm = match_provinces(names["prov"], period).reset_index(drop=True).reindex(of["prov"])
+    pm.index = index
+    prov_code = pm[f"province_code{P}"].astype("Int64")
     ref = _commune_ref(period)
     if period == "old":
         ref_p = ref.assign(block=ref["province_code_old"])
@@ -753,53 +790,73 @@ def match_communes(
     else:
         ref_p, ref_d = ref.assign(block=ref["province_code_new"]), None
 
-    parsed = _parse_unique(uniq["comm"]).assign(qid=uniq.index.to_numpy())
-    note = pd.Series(pd.NA, index=uniq.index, dtype="str")
-    note[pm["status"].ne(MATCHED)] = (
-        "province not matched: " + uniq["prov"].fillna("<missing>").astype("str")
-    )[pm["status"].ne(MATCHED)]
+    comm = _parse_unique(names["comm"])  # one row per distinct commune string
+    info = comm[["prepared", "rest_prepared", "loose"]].reindex(of["comm"]).set_axis(index)
+    note = pd.Series(pd.NA, index=index, dtype="str")
+    prov_missing = pm["status"].ne(MATCHED)
+    note[prov_missing] = ("province not matched: " + prov_text.fillna("<missing>"))[prov_missing]
 
-    # Rows that give a district search only in its candidate districts.
+    def pairs(qids: np.ndarray, blocks) -> pd.DataFrame:
+        return pd.DataFrame({"qid": qids, "block": blocks, "name": of["comm"][qids]})
+
+    # Rows that give a district search only in its candidate districts (ambiguous district
+    # names: all of them); each distinct (province, district spelling) is searched once.
     dist_uids = pd.DataFrame({"qid": pd.Series(dtype="int64"), "uid": pd.Series(dtype="int64")})
-    dist_given = pd.Series(False, index=uniq.index)
+    dist_given = np.zeros(len(index), dtype=bool)
+    q_d = pairs(np.array([], dtype="int64"), pd.array([], dtype="Int64"))
     results = []
     if period == "old":
-        dist_given = uniq["dist"].notna() & uniq["dist"].str.strip().ne("") & prov_code.notna()
+        blank = names["dist"].str.strip().eq("").to_numpy(dtype=bool)
+        dist_given = (of["dist"] >= 0) & prov_code.notna().to_numpy()
+        dist_given[dist_given] = ~blank[of["dist"][dist_given]]
         if dist_given.any():
-            dist_uids = _district_candidates(uniq, prov_code)[["qid", "uid"]]
-        no_dist = dist_given & ~uniq.index.isin(dist_uids["qid"])
-        note[no_dist] = "district not matched in the province: " + uniq.loc[no_dist, "dist"]
+            qids = np.flatnonzero(dist_given)
+            dq = pd.DataFrame(
+                {"qid": qids, "block": prov_code.array[qids], "name": of["dist"][qids]}
+            )
+            dref = _district_ref().assign(block=lambda d: d["province_code_old"])
+            dist_uids = _pair_candidates(dq, _parse_unique(names["dist"]), dref)[["qid", "uid"]]
+        no_dist = dist_given & ~index.isin(dist_uids["qid"])
+        note[no_dist] = (
+            "district not matched in the province: " + names["dist"].to_numpy()[of["dist"][no_dist]]
+        )
         dcode = _district_ref().set_index("uid")["district_code_old"]
-        q_d = parsed.merge(dist_uids.assign(block=dist_uids["uid"].map(dcode)), on="qid")
-        results.append(_resolve(q_d.drop(columns="uid"), ref_d))
-    q_p = parsed[~dist_given.to_numpy()].assign(block=prov_code[~dist_given].to_numpy())
-    results.append(_resolve(q_p, ref_p))
-    res = pd.concat(results, ignore_index=True)
+        q_d = pairs(dist_uids["qid"].to_numpy(), dist_uids["uid"].map(dcode).array)
+        results.append(_break_ties(_pair_candidates(q_d, comm, ref_d), info, ref_d))
+    q_p = pairs(np.flatnonzero(~dist_given), prov_code.array[~dist_given])
+    results.append(_break_ties(_pair_candidates(q_p, comm, ref_p), info, ref_p))
+    res = _counted(pd.concat(results, ignore_index=True))
 
-    n = res.groupby("qid")["n"].first().reindex(uniq.index).fillna(0)
-    status = pd.Series(UNMATCHED, index=uniq.index, dtype="str")
+    n = res.groupby("qid")["n"].first().reindex(index).fillna(0)
+    status = pd.Series(UNMATCHED, index=index, dtype="str")
     status[n.eq(1)] = MATCHED
     status[n.gt(1)] = AMBIGUOUS
-    cand = pd.Series(pd.NA, index=uniq.index, dtype="str")
+    cand = pd.Series(pd.NA, index=index, dtype="str")
     for qid, grp in res[res["n"].gt(1)].groupby("qid"):
         cand[qid] = _fmt_communes(ref, list(grp["uid"]), period)
 
     # Unmatched: say why, and show what exists (elsewhere in the province, or closest names).
     unmatched = (status.eq(UNMATCHED) & prov_code.notna()).to_numpy()
-    q_un = parsed[unmatched].assign(block=prov_code[unmatched].to_numpy())
-    q_else = q_un[dist_given.to_numpy()[unmatched]]
-    elsewhere = _resolve(q_else, ref_p)
+    q_else = pairs(np.flatnonzero(unmatched & dist_given), prov_code.array[unmatched & dist_given])
+    elsewhere = _counted(_break_ties(_pair_candidates(q_else, comm, ref_p), info, ref_p))
     for qid, grp in elsewhere.groupby("qid"):
         cand[qid] = "found elsewhere in the province: " + _fmt_communes(
             ref, list(grp["uid"]), period
         )
-    rest = q_un[~q_un["qid"].isin(elsewhere["qid"])]
+    rest = np.flatnonzero(unmatched & ~index.isin(elsewhere["qid"]))
     near: dict[int, list[int]] = {}
     if period == "old":  # closest names in the given district, else in the province
-        in_district = q_d[q_d["qid"].isin(rest["qid"])].drop(columns="uid")
-        near |= _suggest(in_district, ref_d)
-        rest = rest[~rest["qid"].isin(in_district["qid"])]
-    near |= _suggest(rest, ref_p)
+        in_district = q_d[q_d["qid"].isin(rest)]
+        near |= _suggest(
+            in_district.assign(loose=info["loose"].reindex(in_district["qid"]).array), ref_d
+        )
+        rest = rest[~np.isin(rest, in_district["qid"])]
+    near |= _suggest(
+        pd.DataFrame(
+            {"qid": rest, "block": prov_code.array[rest], "loose": info["loose"].array[rest]}
+        ),
+        ref_p,
+    )
     for qid, uids in near.items():
         cand[qid] = "closest: " + _fmt_communes(ref, uids, period) if uids else pd.NA
     has_note = note.notna()
@@ -807,7 +864,7 @@ def match_communes(
 
     # Per distinct input: codes of the matched unit, else of the parents that matched.
     single = res[res["n"].eq(1)].drop_duplicates("qid").set_index("qid")["uid"]
-    unit = ref.loc[single.to_numpy()].set_index(single.index).reindex(uniq.index)
+    unit = ref.loc[single.to_numpy()].set_index(single.index).reindex(index)
     cols = [f"province_code{P}", f"province_name{P}"]
     if period == "old":
         cols += ["district_code_old", "district_name_old"]
