@@ -87,12 +87,10 @@ class Catalogue:
 
     def label(self, name: str, lang: str = "vi", instrument: str | None = None) -> str:
         """The report label of a variable in ``lang`` ("vi" or "en")."""
-        rows = self.table[self.table["name"] == name]
-        if instrument is not None:
-            rows = rows[rows["instrument"] == instrument]
-        if rows.empty:
+        labels = _labels(self).get((name, instrument))
+        if labels is None:
             raise KeyError(f"{name!r} is not in the indicator catalogue")
-        return rows.iloc[0][f"label_{lang}"]
+        return labels[f"label_{lang}"]
 
 
 def _validate(entries: list[dict], source: str) -> None:
@@ -118,6 +116,16 @@ def _validate(entries: list[dict], source: str) -> None:
 @cache
 def _header_maps(cat: Catalogue) -> dict[str, dict[str, str]]:
     return {instrument: cat.header_map(instrument) for instrument in INSTRUMENTS}
+
+
+@cache
+def _labels(cat: Catalogue) -> dict[tuple[str, str | None], dict[str, str]]:
+    """(name, instrument) → labels; (name, None) → the labels of the name's first entry."""
+    out: dict[tuple[str, str | None], dict[str, str]] = {}
+    for row in cat.table[["name", "instrument", "label_vi", "label_en"]].to_dict("records"):
+        out[(row["name"], row["instrument"])] = row
+        out.setdefault((row["name"], None), row)
+    return out
 
 
 @cache

@@ -396,6 +396,15 @@ def _crosswalk() -> pd.DataFrame:
     return cw[cols].sort_values(["commune_code_old", "commune_code_new"], ignore_index=True)
 
 
+def _joined(values: pd.Series, by: pd.Series) -> pd.Series:
+    """``values`` ';'-joined per value of ``by`` (rows already sorted by ``by``)."""
+    starts = np.flatnonzero(np.r_[True, by.to_numpy()[1:] != by.to_numpy()[:-1]])
+    items = values.to_numpy(dtype=object)
+    ends = np.r_[starts[1:], len(items)]
+    joined = [";".join(items[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(joined, index=pd.Index(by.iloc[starts].array, name=by.name), dtype="str")
+
+
 @lru_cache(maxsize=1)
 def _successors() -> pd.DataFrame:
     """One row per old commune of the crosswalk: its successors joined, counted, flagged."""
@@ -403,10 +412,10 @@ def _successors() -> pd.DataFrame:
     grouped = cw.groupby("commune_code_old")
     return pd.DataFrame(
         {
-            "commune_codes_new": grouped["commune_code_new"].agg(
-                lambda s: ";".join(str(c) for c in s)
+            "commune_codes_new": _joined(
+                cw["commune_code_new"].astype(str), cw["commune_code_old"]
             ),
-            "commune_names_new": grouped["commune_name_new"].agg(lambda s: ";".join(s)),
+            "commune_names_new": _joined(cw["commune_name_new"], cw["commune_code_old"]),
             "n_successors": grouped.size(),
             "first_code": grouped["commune_code_new"].first(),
             "first_name": grouped["commune_name_new"].first(),
@@ -711,14 +720,18 @@ def suggest_provinces(name: str, n: int = 3, period: Period = "old") -> list[str
 # --------------------------------------------------------------------------------------------
 
 
-def _fmt_communes(ref: pd.DataFrame, uids: list[int], period: str) -> str:
-    rows = ref.loc[uids]
-    code, name = f"commune_code_{period}", f"commune_name_{period}"
+def _fmt_communes(uids: list[int], period: str) -> str:
+    return _SEP.join(_commune_labels(period)[uids])
+
+
+@lru_cache(maxsize=2)
+def _commune_labels(period: str) -> np.ndarray:
+    """How a candidate commune is shown, by uid: "name [code]" (old units: ", district")."""
+    ref = _commune_ref(period)
+    label = ref[f"commune_name_{period}"] + " [" + ref[f"commune_code_{period}"].astype(str) + "]"
     if period == "old":
-        return _SEP.join(
-            f"{r[name]} [{r[code]}], {r['district_name_old']}" for _, r in rows.iterrows()
-        )
-    return _SEP.join(f"{r[name]} [{r[code]}]" for _, r in rows.iterrows())
+        label = label + ", " + ref["district_name_old"]
+    return label.to_numpy(dtype=object)
 
 
 def _factorized(s: pd.Series | None, n: int) -> tuple[np.ndarray, pd.Series]:
@@ -833,16 +846,14 @@ def match_communes(
     status[n.gt(1)] = AMBIGUOUS
     cand = pd.Series(pd.NA, index=index, dtype="str")
     for qid, grp in res[res["n"].gt(1)].groupby("qid"):
-        cand[qid] = _fmt_communes(ref, list(grp["uid"]), period)
+        cand[qid] = _fmt_communes(list(grp["uid"]), period)
 
     # Unmatched: say why, and show what exists (elsewhere in the province, or closest names).
     unmatched = (status.eq(UNMATCHED) & prov_code.notna()).to_numpy()
     q_else = pairs(np.flatnonzero(unmatched & dist_given), prov_code.array[unmatched & dist_given])
     elsewhere = _counted(_break_ties(_pair_candidates(q_else, comm, ref_p), info, ref_p))
     for qid, grp in elsewhere.groupby("qid"):
-        cand[qid] = "found elsewhere in the province: " + _fmt_communes(
-            ref, list(grp["uid"]), period
-        )
+        cand[qid] = "found elsewhere in the province: " + _fmt_communes(list(grp["uid"]), period)
     rest = np.flatnonzero(unmatched & ~index.isin(elsewhere["qid"]))
     near: dict[int, list[int]] = {}
     if period == "old":  # closest names in the given district, else in the province
@@ -858,7 +869,7 @@ def match_communes(
         ref_p,
     )
     for qid, uids in near.items():
-        cand[qid] = "closest: " + _fmt_communes(ref, uids, period) if uids else pd.NA
+        cand[qid] = "closest: " + _fmt_communes(uids, period) if uids else pd.NA
     has_note = note.notna()
     cand[has_note] = note[has_note] + ("; " + cand[has_note]).fillna("")
 

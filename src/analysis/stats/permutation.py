@@ -22,6 +22,7 @@ no effect for any unit *as if* pilots had been drawn at random within strata.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -78,15 +79,36 @@ def randomization_distribution(
             part = lam * _differences(s[idx], w[idx], treated)
             total = (total[:, None, :] + part[None, :, :]).reshape(-1, s.shape[1])
         return observed, total, True, n_assign
-    rng = np.random.default_rng(seed)
+    sizes = tuple((len(idx), int(z[idx].sum())) for idx in groups)
     blocks = []
-    for size in _chunks(max(len(idx) for idx in groups), draws):
-        block = np.zeros((size, s.shape[1]))
-        for lam, idx in zip(share, groups, strict=True):
-            order = np.argsort(rng.random((size, len(idx))), axis=1)
-            block += lam * _differences(s[idx], w[idx], order[:, : int(z[idx].sum())])
+    for chunk in _draws(sizes, draws, seed):
+        block = np.zeros((len(chunk[0]), s.shape[1]))
+        for lam, idx, treated in zip(share, groups, chunk, strict=True):
+            block += lam * _differences(s[idx], w[idx], treated)
         blocks.append(block)
     return observed, np.vstack(blocks), False, n_assign
+
+
+@lru_cache(maxsize=8)
+def _draws(sizes: tuple[tuple[int, int], ...], draws: int, seed: int) -> list[list[np.ndarray]]:
+    """Monte Carlo assignments: per chunk, per stratum of (units, treated) ``sizes``, draws × t
+    indices of treated units (the t smallest of uniform keys, in order of their keys).
+
+    Cached: outcomes with the same group sizes (e.g. the indicators of one brief) share them,
+    as the same seed would draw them anyway."""
+    rng = np.random.default_rng(seed)
+    chunks = []
+    for size in _chunks(max(n for n, _ in sizes), draws):
+        chunk = []
+        for n, t in sizes:
+            keys = rng.random((size, n))
+            first = np.argpartition(keys, t - 1, axis=1)[:, :t]
+            order = np.argsort(np.take_along_axis(keys, first, axis=1), axis=1)
+            treated = np.take_along_axis(first, order, axis=1)
+            treated.flags.writeable = False
+            chunk.append(treated)
+        chunks.append(chunk)
+    return chunks
 
 
 def _pvalue(null: np.ndarray, observed: float, exact: bool) -> float:
