@@ -187,3 +187,43 @@ def test_day_first_stamps_take_the_fast_path_and_stay_strict():
     ]
     with pytest.raises(ValueProblem):
         parse_datetime(pd.Series(["29/02/2023 10:00"]))
+
+
+def _number_cells(n: int, seed: int) -> pd.Series:
+    """Cells put together the ways numbers are written (a few of them invalid)."""
+    rng = np.random.default_rng(seed)
+    parts = [
+        ["", "", "", "", "", "gần ", "~", "-", "+"],
+        ["0", "7", "12", "085", "1.234", "999", "1 000", "00", "12345678"],
+        ["", "", ",5", ",05", ",50", ".5", ",", "3"],
+        ["", "", "%", " %", "  %"],
+    ]
+    cells = ["".join(rng.choice(p) for p in parts) for _ in range(n)]
+    return pd.Series(cells, index=range(100, 100 + n), dtype="str")
+
+
+def _parse_valid(cells: pd.Series):
+    """parse_number on the cells it accepts (each refused cell is dropped and the rest re-read)."""
+    from analysis import parse
+
+    while True:
+        try:
+            return parse.parse_number(cells)
+        except parse.ValueProblem as problem:
+            cells = cells.drop(problem.label)
+
+
+def test_simple_number_shortcut_reads_like_the_general_rules(monkeypatch):
+    from analysis import parse
+
+    cells = _number_cells(1500, 1)
+    simple = cells.str.fullmatch(parse.SIMPLE_NUMBER)
+    assert 200 < simple.sum() < 1200  # both kinds of cell are there
+    fast = _parse_valid(cells)
+    monkeypatch.setattr(parse, "_simple_numbers", lambda cells, out, converted: cells)
+    general = _parse_valid(cells)
+    assert len(fast.values) > 1000
+    pd.testing.assert_series_equal(fast.values, general.values)
+    pd.testing.assert_series_equal(fast.approx, general.approx)
+    pd.testing.assert_series_equal(fast.converted, general.converted)
+    pd.testing.assert_frame_equal(fast.changes, general.changes)

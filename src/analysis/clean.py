@@ -26,7 +26,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -807,13 +807,8 @@ def clean(
     raw_dir = Path(raw_dir)
     files, others = raw_files(raw_dir)
     _check_file_names(files + others, raw_dir)
-    # the raw files are hashed for the manifest beside cleaning (hashlib releases the GIL)
     with ThreadPoolExecutor(max_workers=1) as background:
-        digests = background.submit(store.fingerprint, files + others, raw_dir)
-        try:
-            return _clean(raw_dir, files, others, catalogue, progress, digests)
-        finally:
-            digests.cancel()
+        return _clean(raw_dir, files, others, catalogue, progress, background)
 
 
 def _read_all(
@@ -888,7 +883,7 @@ def _clean(
     others: list[Path],
     catalogue: Catalogue,
     progress: bool,
-    digests: Future,
+    background: ThreadPoolExecutor,
 ) -> CleanResult:
     from analysis.codebook import codebook
 
@@ -899,6 +894,9 @@ def _clean(
         clog.add(path.relative_to(raw_dir).as_posix(), None, None, None, None, None,
                  "file-ignored (not a CSV/XLSX export)")  # fmt: skip
     read = _read_all(raw_dir, files, catalogue, progress)
+    # the raw files are hashed for the manifest beside the parsing that follows: hashlib
+    # releases the GIL, and parsing keeps one core busy where reading kept all of them
+    digests = background.submit(store.fingerprint, files + others, raw_dir)
     typed = {
         ins: _typed_instrument(items, ins, catalogue, clog, now)
         for ins, items in read.items()
