@@ -147,7 +147,7 @@ class Brief:
         return self.catalogue.label(name, self.lang)
 
     def _unit(self, name: str, instrument: str = "commune") -> str:
-        return self.catalogue.variables(instrument).loc[name, "unit"] or ""
+        return self.catalogue.unit(name, instrument) or ""
 
     @cached_property
     def communes(self) -> pd.DataFrame:

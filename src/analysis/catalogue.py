@@ -54,12 +54,11 @@ class Catalogue:
 
     def indicators(self, instrument: str = "commune") -> list[str]:
         """Names of the outcome indicators of an instrument."""
-        return self.variables(instrument, "indicator")["name"].tolist()
+        return [r["name"] for r in _indicators(self, instrument)]
 
     def headline(self, instrument: str = "commune") -> list[str]:
         """Names of the headline indicators of an instrument (reported first in briefs)."""
-        rows = self.variables(instrument, "indicator")
-        return rows.loc[rows["headline"], "name"].tolist()
+        return [r["name"] for r in _indicators(self, instrument) if r["headline"]]
 
     def header_map(self, instrument: str) -> dict[str, str]:
         """Normalised raw header → catalogue name, for one instrument."""
@@ -87,10 +86,17 @@ class Catalogue:
 
     def label(self, name: str, lang: str = "vi", instrument: str | None = None) -> str:
         """The report label of a variable in ``lang`` ("vi" or "en")."""
-        labels = _labels(self).get((name, instrument))
-        if labels is None:
+        return self._row(name, instrument)[f"label_{lang}"]
+
+    def unit(self, name: str, instrument: str | None = None) -> str | None:
+        """The unit of a variable (None when it has none)."""
+        return self._row(name, instrument)["unit"]
+
+    def _row(self, name: str, instrument: str | None) -> dict:
+        row = _rows(self).get((name, instrument))
+        if row is None:
             raise KeyError(f"{name!r} is not in the indicator catalogue")
-        return labels[f"label_{lang}"]
+        return row
 
 
 def _validate(entries: list[dict], source: str) -> None:
@@ -119,13 +125,20 @@ def _header_maps(cat: Catalogue) -> dict[str, dict[str, str]]:
 
 
 @cache
-def _labels(cat: Catalogue) -> dict[tuple[str, str | None], dict[str, str]]:
-    """(name, instrument) → labels; (name, None) → the labels of the name's first entry."""
-    out: dict[tuple[str, str | None], dict[str, str]] = {}
-    for row in cat.table[["name", "instrument", "label_vi", "label_en"]].to_dict("records"):
+def _rows(cat: Catalogue) -> dict[tuple[str, str | None], dict]:
+    """(name, instrument) → the variable's entry; (name, None) → the name's first entry."""
+    out: dict[tuple[str, str | None], dict] = {}
+    for row in cat.table.to_dict("records"):
         out[(row["name"], row["instrument"])] = row
         out.setdefault((row["name"], None), row)
     return out
+
+
+@cache
+def _indicators(cat: Catalogue, instrument: str) -> tuple[dict, ...]:
+    """The entries of an instrument's indicators, in catalogue order."""
+    t = cat.table
+    return tuple(t[(t["instrument"] == instrument) & (t["kind"] == "indicator")].to_dict("records"))
 
 
 @cache

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 #: Run (without history) before each further notebook: no open figures, an empty namespace, a
 #: new history session and execution counts from 1 again, as in a fresh kernel.
 RESET = (
-    "import matplotlib.pyplot as _plt\n_plt.close('all')\nget_ipython().reset(new_session=True)\n"
+    "import sys as _sys\nif 'matplotlib.pyplot' in _sys.modules:\n"
+    "    _sys.modules['matplotlib.pyplot'].close('all')\nget_ipython().reset(new_session=True)\n"
 )
 
 

@@ -9,6 +9,7 @@ intra-cluster correlation ρ give SE = σ·√((ρ + (1−ρ)/m)·(1/J₁ + 1/J�
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -40,12 +41,19 @@ def mde(
     if df < 1 or min(n_treated, n_control) <= 0:
         return np.inf
     se = sd * np.sqrt((icc + (1 - icc) / cluster_size) * (1 / n_treated + 1 / n_control))
+    if not alpha < power < 1:
+        raise ValueError("power must lie between alpha and 1")
+    return _detectable(df, alpha, power) * se
+
+
+@lru_cache(maxsize=1024)
+def _detectable(df: float, alpha: float, power: float) -> float:
+    """The true difference, in standard errors, that a two-sided t-test with ``df`` degrees of
+    freedom detects with probability ``power`` (cached: it depends on nothing else)."""
 
     def shortfall(delta: float) -> float:
         return float(ttest_power(delta, nobs=1, alpha=alpha, df=df)) - power
 
-    if not alpha < power < 1:
-        raise ValueError("power must lie between alpha and 1")
     # bracket around the usual approximation t(1 − alpha/2) + t(power)
     guess = max(float(stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)), 1e-3)
     lower, upper = 0.5 * guess, 1.5 * guess
@@ -53,7 +61,7 @@ def mde(
         lower = 0.0
     while shortfall(upper) < 0:
         lower, upper = upper, 2 * upper
-    return float(optimize.brentq(shortfall, lower, upper, xtol=1e-10)) * se
+    return float(optimize.brentq(shortfall, lower, upper, xtol=1e-10))
 
 
 def icc_anova(y: np.ndarray, groups: np.ndarray) -> float:

@@ -25,7 +25,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from ._frame import as_list, binary, codes, complete_rows, design, numeric, weights_or_ones
@@ -52,7 +53,7 @@ def propensity_scores(
     notes: list[Caveat] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fitted = sm.GLM(z, x, sm.families.Binomial(), freq_weights=w).fit().fittedvalues
+        fitted = GLM(z, x, Binomial(), freq_weights=w).fit().fittedvalues
     if any(issubclass(c.category, PerfectSeparationWarning | ConvergenceWarning) for c in caught):
         notes.append(
             (

@@ -28,9 +28,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import sparse, stats
 from scipy.sparse.csgraph import connected_components
+from statsmodels.regression.linear_model import WLS
 
 from ._frame import as_list, binary, codes, complete_rows, design, numeric, weights_or_ones
 from .results import (
@@ -213,7 +213,7 @@ def fit_linear(
         raise ValueError("every regressor is collinear with the fixed effects")
     dropped = [c for i, c in enumerate(cols) if i not in kept]
     xt, cols = xt[:, kept], [cols[i] for i in kept]
-    model = sm.WLS(yt, xt, weights=w)
+    model = WLS(yt, xt, weights=w)
     if cluster is None:
         res = model.fit(cov_type="HC1")
         n_clusters = None
