@@ -328,6 +328,7 @@ def test_national_mode_subset(tmp_path: Path) -> None:
     assert sum(rows[f] for f in tables if f.startswith("household")) >= len(sim.households)
     share = sim.communes["pilot"].mean()
     assert 0.04 < share < 0.06
+    assert sim.communes.groupby("province_slug")["pilot"].any().all()  # every province has one
     registry = pd.read_csv(files["pilots/pilot_registry.csv"], encoding="utf-8-sig")
     assert {"Phường Trưng Nhị", "Xã Cẩm La"} <= set(registry.iloc[:, 2])
     assert np.isin(sim.communes["province_slug"].unique(), ["vinh-phuc", "quang-ninh"]).all()

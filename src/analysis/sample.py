@@ -107,7 +107,7 @@ REFERENCE_COHORT = 2024
 SELECTION_SD = 0.4
 #: Synthetic pilots start between these months (inclusive).
 PILOT_START_RANGE = ("2022-10", "2024-06")
-#: Share of all communes that are pilots in national mode.
+#: Share of each province's communes that are pilots in national mode (at least one).
 NATIONAL_PILOT_SHARE = 0.05
 
 
@@ -537,9 +537,12 @@ def _assign_pilots(communes: pd.DataFrame, scale: str, rng: np.random.Generator)
             k = max(SAMPLE_EXTRA_PILOTS[0], min(k, 6 - n_seed))
             extra.append(rng.choice(idx[~is_seed[idx]], size=k, replace=False))
         extra = np.sort(np.concatenate(extra))
-    else:
-        target = round(NATIONAL_PILOT_SHARE * len(communes)) - int(is_seed.sum())
-        extra = np.sort(rng.choice(np.flatnonzero(~is_seed), size=target, replace=False))
+    else:  # every province runs a pilot: the share of its communes, at least one
+        extra = []
+        for _, idx in communes.groupby("province_code_old", sort=True).indices.items():
+            k = max(1, round(NATIONAL_PILOT_SHARE * len(idx))) - int(is_seed[idx].sum())
+            extra.append(rng.choice(idx[~is_seed[idx]], size=max(k, 0), replace=False))
+        extra = np.sort(np.concatenate(extra))
     first = pd.Period(PILOT_START_RANGE[0], "M")
     n_months = (pd.Period(PILOT_START_RANGE[1], "M") - first).n + 1
     months = rng.integers(0, n_months, size=len(extra))

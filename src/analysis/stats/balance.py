@@ -145,6 +145,11 @@ def _difference(
     y, z = numeric(sub[outcome], outcome), binary(sub[treatment], treatment)
     if weights is None and cluster is None and not fe:
         y1, y0 = y[z == 1], y[z == 0]
+        if min(len(y1), len(y0)) < 2:  # no variance within a group: nothing to test
+            nan = float("nan")
+            return {"difference": float(y1.mean() - y0.mean()) if len(y1) and len(y0) else nan,
+                    "se": nan, "ci_low": nan, "ci_high": nan, "df": nan, "pvalue": nan,
+                    "test": "Welch t-test"}  # fmt: skip
         res = stats.ttest_ind(y1, y0, equal_var=False)
         ci = res.confidence_interval(1 - alpha)
         return {
