@@ -148,8 +148,6 @@ def _slices(opts: Options) -> dict:
 
 
 def _compute_slices(opts: Options) -> dict:
-    import pandas as pd
-
     from analysis import dataset
     from analysis.catalogue import load
 
@@ -160,26 +158,46 @@ def _compute_slices(opts: Options) -> dict:
         col = f"province_code_{period}"
         summary = data.communes.groupby(["wave", col])[headline].mean()
         slices[f"summary:{period}"] = _frame_digest(summary.reset_index())
+        communes = _slice_digests(data.communes, col)
+        households = _slice_digests(data.households, col)
+        empty = _frame_digest(data.households.iloc[0:0])
+        by_province = data.communes.groupby(col)
+        pilots = by_province["pilot"].sum()
+        waves = by_province["wave"].unique()
+        treated = data.communes[data.communes["treated"]].groupby(col)["wave"].unique()
         for place in data.provinces(period):
-            c = data.communes[data.communes[col] == place.code]
-            h = data.households_of(place)
-            slices[f"{period}:{place.code}"] = _frame_digest(c) + _frame_digest(h)
+            slices[f"{period}:{place.code}"] = communes[place.code] + households.get(
+                place.code, empty
+            )
             provinces.append({
                 "period": period, "code": place.code, "name": place.name, "slug": place.slug,
-                "pilots": int(c["pilot"].sum()),
-                "treated_waves": sorted(int(w) for w in c.loc[c["treated"], "wave"].unique()),
-                "waves": sorted(int(w) for w in c["wave"].unique()),
+                "pilots": int(pilots[place.code]),
+                "treated_waves": sorted(int(w) for w in treated.get(place.code, [])),
+                "waves": sorted(int(w) for w in waves[place.code]),
             })  # fmt: skip
     slices["all"] = provenance.json_digest(data.manifest.get("raw_files", {}))
-    del pd
     return {"slices": slices, "provinces": provinces, "waves": data.waves}
 
 
 def _frame_digest(df) -> str:
     import pandas as pd
 
-    values = pd.util.hash_pandas_object(df, index=False).to_numpy()
-    return provenance.json_digest([list(df.columns), values.tobytes().hex()])[:16]
+    return _rows_digest(df, pd.util.hash_pandas_object(df, index=False).to_numpy())
+
+
+def _rows_digest(df, row_hashes) -> str:
+    return provenance.json_digest([list(df.columns), row_hashes.tobytes().hex()])[:16]
+
+
+def _slice_digests(df, col: str) -> dict[int, str]:
+    """:func:`_frame_digest` of the rows of each value of ``df[col]`` (the rows are hashed once,
+    not once per province)."""
+    import pandas as pd
+
+    if df.empty or col not in df:
+        return {}
+    rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    return {int(code): _rows_digest(df, rows[at]) for code, at in df.groupby(col).indices.items()}
 
 
 def plan(opts: Options) -> tuple[list[Target], list[Outcome]]:

@@ -4,60 +4,53 @@ Every estimator takes a DataFrame and column names (``outcome=``, ``treatment=``
 ``weights=``, ``fe=``, ``covariates=``, ``time=``, ``unit=``, ``strata=``) and returns a result
 object with ``.tidy()``, ``.summary()`` and ``.sentence(lang="vi" | "en")``. The conventions
 that change the numbers are named in each result's ``method``; see the README, section Statistics.
+
+The names below are imported from their modules on first use (PEP 562): formatting a number for
+the index page does not load statsmodels.
 """
 
-from .balance import balance_table, normalized_differences
-from .did import did
-from .multitest import adjust_pvalues
-from .permutation import permutation_test
-from .power import mde, minimum_detectable_effect
-from .propensity import propensity_weighting
-from .regression import regress
-from .results import (
-    BalanceTable,
-    DiDResult,
-    EstimateResult,
-    Inference,
-    MDEResult,
-    PermutationResult,
-    PropensityResult,
-    RegressionResult,
-    StatsWarning,
-    WaldTest,
-    WildBootstrap,
-)
-from .simulation import (
-    MonteCarlo,
-    StaggeredDesign,
-    monte_carlo,
-    simulate_clustered,
-    simulate_selection,
-)
+from __future__ import annotations
 
-__all__ = [
-    "adjust_pvalues",
-    "BalanceTable",
-    "DiDResult",
-    "EstimateResult",
-    "Inference",
-    "MDEResult",
-    "MonteCarlo",
-    "PermutationResult",
-    "PropensityResult",
-    "RegressionResult",
-    "StaggeredDesign",
-    "StatsWarning",
-    "WaldTest",
-    "WildBootstrap",
-    "balance_table",
-    "did",
-    "mde",
-    "minimum_detectable_effect",
-    "monte_carlo",
-    "normalized_differences",
-    "permutation_test",
-    "propensity_weighting",
-    "regress",
-    "simulate_clustered",
-    "simulate_selection",
-]
+import importlib
+
+#: public name → the module defining it
+_MODULES = {
+    "adjust_pvalues": "multitest",
+    "BalanceTable": "results",
+    "DiDResult": "results",
+    "EstimateResult": "results",
+    "Inference": "results",
+    "MDEResult": "results",
+    "MonteCarlo": "simulation",
+    "PermutationResult": "results",
+    "PropensityResult": "results",
+    "RegressionResult": "results",
+    "StaggeredDesign": "simulation",
+    "StatsWarning": "results",
+    "WaldTest": "results",
+    "WildBootstrap": "results",
+    "balance_table": "balance",
+    "did": "did",
+    "mde": "power",
+    "minimum_detectable_effect": "power",
+    "monte_carlo": "simulation",
+    "normalized_differences": "balance",
+    "permutation_test": "permutation",
+    "propensity_weighting": "propensity",
+    "regress": "regression",
+    "simulate_clustered": "simulation",
+    "simulate_selection": "simulation",
+}
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULES])

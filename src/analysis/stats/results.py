@@ -16,7 +16,6 @@ from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 DEFAULT_SEED = 20250701
 FEW_CLUSTERS = 30
@@ -41,6 +40,8 @@ def t_inference(estimate, se, df: float, alpha: float):
     """Two-sided p-value and (1 − alpha) CI bounds from a t(df) reference (df = inf: normal).
 
     Works on floats or arrays; NaN where the SE is not a positive finite number."""
+    from scipy import stats  # here: the result classes and number formats do not need scipy
+
     est, se = np.asarray(estimate, dtype=np.float64), np.asarray(se, dtype=np.float64)
     ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
     safe = np.where(ok, se, 1.0)
