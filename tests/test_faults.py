@@ -175,7 +175,8 @@ from analysis import build
 
 def main():
     raw, processed, out, notebooks = map(Path, sys.argv[1:5])
-    opts = build.Options(raw=raw, processed=processed, out=out, notebooks=notebooks, jobs=1,
+    jobs = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    opts = build.Options(raw=raw, processed=processed, out=out, notebooks=notebooks, jobs=jobs,
                          provinces=("Quảng Ninh", "Quảng Nam"), units=("old",),
                          langs=("vi",), generated_at="2026-01-01T00:00:00+00:00")
     outcomes = build.run(opts)
@@ -217,6 +218,46 @@ def test_a_dying_kernel_fails_only_its_report(processed, tmp_path):
     assert not (out / "vi/2024/quang-ninh.html").exists()
     assert (out / "vi/2024/quang-nam.html").exists()
     assert hidden_temps(out) == []
+    assert "quang-nam" in (out / "index.html").read_text("utf-8")
+
+
+KILLS_WORKER = (
+    "if province == 22:\n    import os, signal\n"
+    "    os.kill(os.getppid(), signal.SIGKILL)  # planted: the worker process running the kernel"
+)
+
+
+def test_a_report_that_kills_its_worker_fails_alone(processed, tmp_path):
+    """A worker process killed (as by the OOM killer) breaks the pool: the report it was
+    building is tried again alone and fails when it kills its worker again; the report the other
+    worker was building, and those not started, are built."""
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".*", "kernel-*"))
+    nb = nbformat.read(notebooks / "brief.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(KILLS_WORKER))
+    nbformat.write(nb, notebooks / "brief.ipynb")
+    script, out, log = tmp_path / "run.py", tmp_path / "reports", tmp_path / "build.log"
+    script.write_text(SCRIPT, "utf-8")
+    cmd = [sys.executable, str(script), str(RAW), str(processed), str(out), str(notebooks), "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(log, "wb"),
+                            start_new_session=True, cwd=ROOT, text=True)  # fmt: skip
+    try:
+        stdout, _ = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        kill_tree(proc)
+        pytest.fail("the build hung after a worker process died")
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    outcomes = json.loads(stdout.strip().splitlines()[-1])
+    status = {slug: (state, reason) for slug, state, reason, _ in outcomes}
+    assert status["quang-ninh"][0] == "failed"
+    assert "worker process died" in status["quang-ninh"][1]
+    assert status["quang-nam"][0] == "built"
+    assert sorted(slug for slug, *_ in outcomes) == ["quang-nam", "quang-ninh"]  # once each
+    (run_log,) = (out / "_logs").glob("build-*.log")
+    assert "its worker process died" in run_log.read_text("utf-8")
+    assert (out / "vi/2024/quang-nam.html").exists()
+    assert not (out / "vi/2024/quang-ninh.html").exists()
+    assert hidden_temps(out) == []  # nor the dead workers' temporary files and markers
     assert "quang-nam" in (out / "index.html").read_text("utf-8")
 
 

@@ -29,6 +29,7 @@ import os
 import re
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,13 @@ class Target:
             "executed": out / "_executed" / f"{self.stem}.ipynb",
             "stamp": out / "_state" / f"{self.stem}.json",
         }
+
+    def running(self, out: Path, pid: int | str = "*") -> Path:
+        """The hidden marker a worker (``pid``) keeps while it builds the target: one that
+        dies leaves it behind, which tells what it was building. Named like a temporary file
+        of that process, so that :func:`remove_stale_temps` clears those of dead workers."""
+        stamp = out / "_state" / f"{self.stem}.json"
+        return stamp.with_name(f".{stamp.stem}.tmp-{pid}-running")
 
     def parameters(self, opts: Options) -> dict:
         params = {"lang": self.lang, "wave": self.wave,
@@ -305,6 +313,22 @@ def _init_worker(notebooks: str) -> None:
 
 def execute(target: Target, opts: Options, deps: dict[str, str]) -> Outcome:
     """Execute one target's notebook and write its outputs (in a worker process)."""
+    if not _worker:
+        _init_worker(str(opts.notebooks))
+    start = time.perf_counter()
+    paths = target.paths(opts.out)
+    running = target.running(opts.out, os.getpid())
+    running.parent.mkdir(parents=True, exist_ok=True)
+    running.touch()
+    try:
+        return _execute(target, opts, deps, paths, start)
+    finally:
+        running.unlink(missing_ok=True)
+
+
+def _execute(
+    target: Target, opts: Options, deps: dict[str, str], paths: dict, start: float
+) -> Outcome:
     import copy
 
     import nbformat
@@ -315,10 +339,6 @@ def execute(target: Target, opts: Options, deps: dict[str, str]) -> Outcome:
     from analysis.brief import RECORD_MIME
     from analysis.engines import WarmEngine
 
-    if not _worker:
-        _init_worker(str(opts.notebooks))
-    start = time.perf_counter()
-    paths = target.paths(opts.out)
     params = target.parameters(opts)
     params.update(generated_at=opts.generated_at)
     if target.kind == "brief":
@@ -358,38 +378,92 @@ def execute(target: Target, opts: Options, deps: dict[str, str]) -> Outcome:
     return Outcome(target, "built", "", seconds, str(paths["executed"]), record)
 
 
+#: pools of workers a run starts for the reports still to build when a worker process dies
+MAX_POOLS = 3
+_LOST, _SUSPECT = "lost", "suspect"  # (see _pool_run)
+
+
 def _run_all(jobs: list[tuple[Target, dict]], opts: Options) -> list[Outcome]:
-    """Execute targets in ``opts.jobs`` worker processes; report progress as they finish."""
+    """Execute targets in ``opts.jobs`` worker processes; report progress as they finish.
+
+    A worker process that dies (killed, out of memory) breaks its pool and stops the other
+    workers too. The reports not yet started go to a new pool (up to :data:`MAX_POOLS`); those
+    being built at that moment are built again afterwards, each alone in a pool of its own, so
+    that only a report that kills its worker every time fails, with that reason.
+    """
     outcomes: list[Outcome] = []
     if not jobs:
         return outcomes
-    tty = sys.stderr.isatty()
     bar = None
-    if tty:
+    if sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=len(jobs), desc="building reports", unit="report")
+
+    def done(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        why = f": {outcome.reason}" if outcome.reason else ""
+        line = (f"[{len(outcomes)}/{len(jobs)}] {outcome.status} {outcome.target.stem} "
+                f"({outcome.seconds:.1f} s){why}")  # fmt: skip
+        (log.warning if outcome.status == "failed" else log.info)(line)
+        if bar is not None:
+            bar.update(1)
+
+    todo, suspects = list(jobs), []
+    for _ in range(MAX_POOLS):
+        lost = []
+        for target, deps, outcome in _pool_run(todo, opts):
+            if outcome == _LOST:
+                lost.append((target, deps))
+            elif outcome == _SUSPECT:
+                suspects.append((target, deps))
+            else:
+                done(outcome)
+        if not lost:
+            break
+        log.warning("a worker process died: %d report(s) go to new workers", len(lost))
+        todo = lost
+    else:
+        for target, _ in lost:
+            done(Outcome(target, "failed", "worker processes kept dying before building it"))
+    for target, deps in suspects:
+        log.warning("building %s again, alone: its worker process died", target.stem)
+        for _, _, outcome in _pool_run([(target, deps)], opts):
+            if outcome in (_LOST, _SUSPECT):
+                outcome = Outcome(target, "failed", "its worker process died while building it "
+                                  "(killed, or out of memory), twice")  # fmt: skip
+            done(outcome)
+    if bar is not None:
+        bar.close()
+    if suspects:
+        remove_stale_temps(opts.out)  # what the dead workers were writing
+    return outcomes
+
+
+def _pool_run(jobs: list[tuple[Target, dict]], opts: Options):
+    """(target, deps, outcome) as each target finishes in one pool of workers. When the pool
+    breaks, the outcome is ``_SUSPECT`` for a target that was being built (its ``running``
+    marker is there) and ``_LOST`` for one not yet started."""
     workers = max(1, min(opts.jobs, len(jobs)))
     ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with cf.ProcessPoolExecutor(
         workers, mp_context=ctx, initializer=_init_worker, initargs=(str(opts.notebooks),)
     ) as pool:
-        futures = {pool.submit(execute, target, opts, deps): target for target, deps in jobs}
-        for i, future in enumerate(cf.as_completed(futures), start=1):
-            target = futures[future]
+        futures = {
+            pool.submit(execute, target, opts, deps): (target, deps) for target, deps in jobs
+        }
+        for future in cf.as_completed(futures):
+            target, deps = futures[future]
             try:
-                outcome = future.result()
-            except Exception as exc:  # a worker that died (killed, out of memory)
-                outcome = Outcome(target, "failed", f"{type(exc).__name__}: {exc}")
-            outcomes.append(outcome)
-            line = (f"[{i}/{len(jobs)}] {outcome.status} {target.stem} ({outcome.seconds:.1f} s)"
-                    + (f": {outcome.reason}" if outcome.reason else ""))  # fmt: skip
-            (log.warning if outcome.status == "failed" else log.info)(line)
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
-    return outcomes
+                yield target, deps, future.result()
+            except BrokenProcessPool:
+                marker = target.running(opts.out)
+                running = list(marker.parent.glob(marker.name))
+                yield target, deps, _SUSPECT if running else _LOST
+                for path in running:
+                    path.unlink(missing_ok=True)
+            except Exception as exc:  # anything else that escaped execute()
+                yield target, deps, Outcome(target, "failed", f"{type(exc).__name__}: {exc}")
 
 
 def brief_parameters(notebook: Path) -> dict[str, object]:
@@ -455,7 +529,8 @@ def _alive(pid: int) -> bool:
 
 def remove_stale_temps(out: Path) -> list[Path]:
     """Delete the temporary files that a killed build left under ``out`` (never shown: hidden,
-    never renamed into place); those of a process still running are left alone."""
+    never renamed into place), and its workers' markers; those of a process still running are
+    left alone."""
     removed = []
     for path in out.rglob(".*.tmp-*"):
         match = _TEMP.fullmatch(path.name)
