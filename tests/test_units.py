@@ -570,3 +570,46 @@ def test_match_100000_rows():
     assert (m.loc[~ok, "match_status"] == "ambiguous").all()
     new = U.attach_new_units(m)
     assert len(new) == 100_000
+
+
+def test_reference_tables_are_kept_on_disk_between_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+
+    def table(period):
+        calls.append(period)
+        return pd.DataFrame({"period": [period], "n": [len(calls)]})
+
+    first = U._kept(table)("old")
+    again = U._kept(table)("old")  # as a new process would: read back, not built
+    pd.testing.assert_frame_equal(first, again)
+    assert calls == ["old"]
+    (kept,) = (tmp_path / "cache").glob("table-old-*.pickle")
+    kept.write_bytes(b"damaged")  # a damaged file is built again and replaced
+    assert U._kept(table)("old")["n"].item() == 2
+    assert U._kept(table)("old")["n"].item() == 2
+    other = kept.with_name("table-old-0000000000000000.pickle")  # of another version
+    other.write_bytes(b"another version")
+    kept.unlink()
+    U._kept(table)("old")  # written again: the other version's file goes
+    U._kept(table)("new")
+    assert sorted(p.name for p in (tmp_path / "cache").glob("*.pickle")) == [
+        f"table-new-{U._cache_key()}.pickle",
+        f"table-old-{U._cache_key()}.pickle",
+    ]
+
+
+def test_reference_tables_work_without_a_writable_cache(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(blocked / "cache"))
+    got = U._kept(lambda: pd.DataFrame({"a": [1]}))()
+    assert got["a"].item() == 1
+
+
+def test_kept_reference_tables_equal_freshly_built_ones():
+    kept = [(U._commune_ref, ("old",)), (U._commune_ref, ("new",)), (U._crosswalk, ()),
+            (U._successors, ())]  # fmt: skip
+    for builder, args in kept:
+        fresh = builder.__wrapped__.__wrapped__(*args)
+        pd.testing.assert_frame_equal(builder(*args), fresh)

@@ -21,10 +21,18 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
+import hashlib
+import logging
+import os
+import pickle
 import re
+import sys
+import tempfile
 import unicodedata
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -45,6 +53,7 @@ __all__ = [
 ]
 
 Period = Literal["old", "new"]
+log = logging.getLogger(__name__)
 
 MATCHED, AMBIGUOUS, UNMATCHED = "matched", "ambiguous", "unmatched"
 SOURCE_PACKAGE, SOURCE_SUPPLEMENT = "package", "supplement"
@@ -225,6 +234,74 @@ def _type_key(division_type: str) -> str:
 # Reference tables (built once)
 # --------------------------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------------------------
+# Reference tables are built from the package once per machine: importing its pre-2025 lists
+# and deriving the matching keys costs about a second, reading them back a few milliseconds.
+# --------------------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where reference tables are kept between runs: ``$ANALYSIS_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/commune-dx-analysis``, else ``~/.cache/commune-dx-analysis``."""
+    if os.environ.get("ANALYSIS_CACHE_DIR"):
+        return Path(os.environ["ANALYSIS_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "commune-dx-analysis"
+
+
+@lru_cache(maxsize=1)
+def _cache_key() -> str:
+    """Changes with anything the tables are built from: the package, pandas, this module and
+    the supplement."""
+    h = hashlib.sha256()
+    for part in (
+        metadata.version("vietnam-provinces"),
+        pd.__version__,
+        sys.version,
+        Path(__file__).read_bytes(),
+        (resources.files("analysis") / "resources" / "units_supplement.csv").read_bytes(),
+    ):
+        h.update(part if isinstance(part, bytes) else str(part).encode())
+    return h.hexdigest()[:16]
+
+
+def _kept(func):
+    """``lru_cache``, and a copy on disk (see :func:`cache_dir`); a missing, unreadable or
+    unwritable cache only costs the time to build the table."""
+
+    @lru_cache(maxsize=2)
+    @functools.wraps(func)
+    def wrapper(*args):
+        table = "-".join([func.__name__.strip("_"), *map(str, args)])
+        name = f"{table}-{_cache_key()}"
+        path = cache_dir() / f"{name}.pickle"
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged file: built again and replaced
+            log.warning("ignoring unreadable reference cache %s (%s)", path, exc)
+        value = func(*args)
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                dir=path.parent, prefix=f".{name}.", delete=False
+            ) as tmp:
+                pickle.dump(value, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp.name, path)  # whole or not at all, also with parallel builds
+            for stale in path.parent.glob(f"{table}-*.pickle"):  # built by other versions
+                if stale != path:
+                    stale.unlink(missing_ok=True)
+        except OSError as exc:
+            log.info("reference cache not written to %s (%s)", path, exc)
+            if tmp is not None:
+                Path(tmp.name).unlink(missing_ok=True)
+        return value
+
+    return wrapper
+
 
 def _check_period(period: str) -> None:
     if period not in ("old", "new"):
@@ -253,7 +330,7 @@ def _with_keys(frame: pd.DataFrame, name_col: str, type_col: str) -> pd.DataFram
     return out
 
 
-@lru_cache(maxsize=1)
+@_kept
 def _old_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     from vietnam_provinces import legacy
 
@@ -293,7 +370,7 @@ def _old_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return prov, dist, comm
 
 
-@lru_cache(maxsize=1)
+@_kept
 def _new_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     from vietnam_provinces import Province, Ward
 
@@ -331,7 +408,7 @@ def _supplement() -> pd.DataFrame:
     return sup
 
 
-@lru_cache(maxsize=1)
+@_kept
 def _pairs() -> pd.DataFrame:
     """Package old→new commune pairs (private table of the pinned package; see docs/units.md)."""
     from vietnam_provinces._ward_conversion_2025 import OLD_TO_NEW
@@ -349,7 +426,7 @@ def _pairs() -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=1)
+@_kept
 def _crosswalk() -> pd.DataFrame:
     _, _, comm_old = _old_tables()
     _, comm_new = _new_tables()
@@ -405,7 +482,7 @@ def _joined(values: pd.Series, by: pd.Series) -> pd.Series:
     return pd.Series(joined, index=pd.Index(by.iloc[starts].array, name=by.name), dtype="str")
 
 
-@lru_cache(maxsize=1)
+@_kept
 def _successors() -> pd.DataFrame:
     """One row per old commune of the crosswalk: its successors joined, counted, flagged."""
     cw = _crosswalk()
@@ -425,7 +502,7 @@ def _successors() -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=1)
+@_kept
 def _province_map() -> pd.DataFrame:
     """Old → new province by majority of the old province's communes' successors."""
     cw = _crosswalk()
@@ -436,7 +513,7 @@ def _province_map() -> pd.DataFrame:
     return best.merge(prov_new[["province_code_new", "province_name_new"]], how="left")
 
 
-@lru_cache(maxsize=2)
+@_kept
 def _province_ref(period: str) -> pd.DataFrame:
     if period == "old":
         prov = _old_tables()[0]
@@ -446,13 +523,13 @@ def _province_ref(period: str) -> pd.DataFrame:
     return ref.assign(uid=range(len(ref)), block=0)
 
 
-@lru_cache(maxsize=1)
+@_kept
 def _district_ref() -> pd.DataFrame:
     ref = _with_keys(_old_tables()[1], "district_name_old", "district_type_old")
     return ref.assign(uid=range(len(ref)))
 
 
-@lru_cache(maxsize=2)
+@_kept
 def _commune_ref(period: str) -> pd.DataFrame:
     if period == "old":
         base = _old_tables()[2]
