@@ -60,25 +60,40 @@ def schema(catalogue: Catalogue, instrument: str, columns: list[str]) -> pa.Data
 def out_of_range(df: pd.DataFrame, catalogue: Catalogue, instrument: str) -> pd.DataFrame:
     """Cells that fail their catalogue check: columns ``index``, ``column``, ``value``, ``check``.
 
-    Raises pandera's error unchanged for failures that are not value checks (a wrong dtype is a
-    bug in parsing, not a data problem).
+    The schema checks each column's distinct values (a million answers holding five values are
+    five checks) and every cell holding a failing value is reported. Raises pandera's error
+    unchanged for failures that are not value checks (a wrong dtype is a bug in parsing, not a
+    data problem).
     """
     from pandera.errors import SchemaErrors
 
     columns = [c for c in df.columns if c in catalogue.variables(instrument).index]
+    distinct = {c: df[c].dropna().drop_duplicates().reset_index(drop=True) for c in columns}
+    rows = pd.RangeIndex(max((len(v) for v in distinct.values()), default=0))
+    values = pd.DataFrame({c: v.reindex(rows) for c, v in distinct.items()}, index=rows)
     try:
-        schema(catalogue, instrument, columns).validate(df[columns], lazy=True)
+        schema(catalogue, instrument, columns).validate(values, lazy=True)
     except SchemaErrors as err:
         cases = err.failure_cases
         value_failures = cases[cases["index"].notna()]
         if len(value_failures) < len(cases):
             raise
-        return pd.DataFrame(
-            {
-                "index": value_failures["index"].to_numpy(),
-                "column": value_failures["column"].astype(str).to_numpy(),
-                "value": value_failures["failure_case"].to_numpy(),
-                "check": value_failures["check"].astype(str).to_numpy(),
-            }
-        )
+        found = []
+        for column, fails in value_failures.groupby("column", sort=False):
+            column = str(column)
+            bad = values.loc[fails["index"].astype("int64").to_numpy(), column]
+            check = dict(zip(bad, fails["check"].astype(str), strict=True))
+            hit = df[column].isin(bad).to_numpy(dtype=bool)
+            cells = df.loc[hit, column]
+            found.append(
+                pd.DataFrame(
+                    {
+                        "index": cells.index.to_numpy(),
+                        "column": column,
+                        "value": cells.to_numpy(dtype=object),
+                        "check": [check[v] for v in cells],
+                    }
+                )
+            )
+        return pd.concat(found, ignore_index=True)
     return pd.DataFrame(columns=["index", "column", "value", "check"])
