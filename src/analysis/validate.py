@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from analysis.catalogue import Catalogue
@@ -68,11 +69,21 @@ def out_of_range(df: pd.DataFrame, catalogue: Catalogue, instrument: str) -> pd.
     from pandera.errors import SchemaErrors
 
     columns = [c for c in df.columns if c in catalogue.variables(instrument).index]
-    distinct = {c: df[c].dropna().drop_duplicates().reset_index(drop=True) for c in columns}
-    rows = pd.RangeIndex(max((len(v) for v in distinct.values()), default=0))
-    values = pd.DataFrame({c: v.reindex(rows) for c, v in distinct.items()}, index=rows)
+    checks = schema(catalogue, instrument, columns)
+    distinct = {  # a column without value checks is only checked for its dtype
+        c: df[c].dropna().drop_duplicates().array if checks.columns[c].checks else df[c].array[:0]
+        for c in columns
+    }
+    n = max((len(v) for v in distinct.values()), default=0)
+
+    def padded(values):  # to n rows with missing values (the schema allows them)
+        at = np.arange(n)
+        at[len(values) :] = -1
+        return pd.api.extensions.take(values, at, allow_fill=True)
+
+    values = pd.DataFrame({c: padded(v) for c, v in distinct.items()}, index=pd.RangeIndex(n))
     try:
-        schema(catalogue, instrument, columns).validate(values, lazy=True)
+        checks.validate(values, lazy=True)
     except SchemaErrors as err:
         cases = err.failure_cases
         value_failures = cases[cases["index"].notna()]
