@@ -648,15 +648,19 @@ def _break_ties(cands: pd.DataFrame, info: pd.DataFrame, ref: pd.DataFrame) -> p
     if tied.empty:
         return cands
     keep_uid: dict[int, int] = {}
-    akeys = ref.set_index("uid")["akey"]
+    akeys = dict(zip(ref["uid"], ref["akey"], strict=True))
+    qids = tied["qid"].unique()
+    texts = info.loc[qids, ["prepared", "rest_prepared"]]  # one look-up, not one per qid
+    texts = dict(
+        zip(qids, zip(texts["prepared"], texts["rest_prepared"], strict=True), strict=True)
+    )
     for qid, grp in tied.groupby("qid"):
-        row = info.loc[qid]
-        tier = grp["tier"].iloc[0]
-        src = row["prepared"] if tier == 1 else row["rest_prepared"]
-        if not _accented_re.search(unicodedata.normalize("NFD", row["prepared"])):
+        prepared, rest_prepared = texts[qid]
+        src = prepared if grp["tier"].iloc[0] == 1 else rest_prepared
+        if not _accented_re.search(unicodedata.normalize("NFD", prepared)):
             continue  # typed without diacritics: nothing to go by
         akey = _accent_key(src)
-        hits = [u for u in grp["uid"] if akeys.loc[u] == akey]
+        hits = [u for u in grp["uid"] if akeys[u] == akey]
         if len(hits) == 1:
             keep_uid[qid] = hits[0]
     if not keep_uid:
@@ -921,16 +925,16 @@ def match_communes(
     status = pd.Series(UNMATCHED, index=index, dtype="str")
     status[n.eq(1)] = MATCHED
     status[n.gt(1)] = AMBIGUOUS
-    cand = pd.Series(pd.NA, index=index, dtype="str")
+    texts: dict[int, object] = {}  # qid → candidates text (set once below: one copy)
     for qid, grp in res[res["n"].gt(1)].groupby("qid"):
-        cand[qid] = _fmt_communes(list(grp["uid"]), period)
+        texts[qid] = _fmt_communes(list(grp["uid"]), period)
 
     # Unmatched: say why, and show what exists (elsewhere in the province, or closest names).
     unmatched = (status.eq(UNMATCHED) & prov_code.notna()).to_numpy()
     q_else = pairs(np.flatnonzero(unmatched & dist_given), prov_code.array[unmatched & dist_given])
     elsewhere = _counted(_break_ties(_pair_candidates(q_else, comm, ref_p), info, ref_p))
     for qid, grp in elsewhere.groupby("qid"):
-        cand[qid] = "found elsewhere in the province: " + _fmt_communes(list(grp["uid"]), period)
+        texts[qid] = "found elsewhere in the province: " + _fmt_communes(list(grp["uid"]), period)
     rest = np.flatnonzero(unmatched & ~index.isin(elsewhere["qid"]))
     near: dict[int, list[int]] = {}
     if period == "old":  # closest names in the given district, else in the province
@@ -946,7 +950,10 @@ def match_communes(
         ref_p,
     )
     for qid, uids in near.items():
-        cand[qid] = "closest: " + _fmt_communes(uids, period) if uids else pd.NA
+        texts[qid] = "closest: " + _fmt_communes(uids, period) if uids else pd.NA
+    cand = pd.Series(pd.NA, index=index, dtype=object)
+    cand.iloc[list(texts)] = list(texts.values())
+    cand = cand.astype("str")
     has_note = note.notna()
     cand[has_note] = note[has_note] + ("; " + cand[has_note]).fillna("")
 
