@@ -175,7 +175,7 @@ from analysis import build
 
 def main():
     raw, processed, out, notebooks = map(Path, sys.argv[1:5])
-    jobs = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    jobs = int(sys.argv[5])
     opts = build.Options(raw=raw, processed=processed, out=out, notebooks=notebooks, jobs=jobs,
                          provinces=("Quảng Ninh", "Quảng Nam"), units=("old",),
                          langs=("vi",), generated_at="2026-01-01T00:00:00+00:00")
@@ -187,24 +187,31 @@ if __name__ == "__main__":
 """
 
 
-def test_a_dying_kernel_fails_only_its_report(processed, tmp_path):
+def build_with_planted_cell(processed, tmp_path, cell: str, jobs: int) -> tuple[list, Path]:
+    """Build Quảng Ninh and Quảng Nam with ``cell`` planted in the brief; the outcomes (slug,
+    status, reason, executed notebook) and the reports folder."""
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".*", "kernel-*"))
     nb = nbformat.read(notebooks / "brief.ipynb", as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell(DIES))
+    nb.cells.insert(3, nbformat.v4.new_code_cell(cell))
     nbformat.write(nb, notebooks / "brief.ipynb")
     script, out, log = tmp_path / "run.py", tmp_path / "reports", tmp_path / "build.log"
     script.write_text(SCRIPT, "utf-8")
-    cmd = [sys.executable, str(script), str(RAW), str(processed), str(out), str(notebooks)]
+    cmd = [sys.executable, str(script), str(RAW), str(processed), str(out), str(notebooks),
+           str(jobs)]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(log, "wb"),
                             start_new_session=True, cwd=ROOT, text=True)  # fmt: skip
     try:
-        stdout, _ = proc.communicate(timeout=240)  # a dead kernel once hung the worker forever
+        stdout, _ = proc.communicate(timeout=300)  # a dead kernel once hung the worker forever
     except subprocess.TimeoutExpired:
         kill_tree(proc)
-        pytest.fail("the build hung after its kernel died")
+        pytest.fail("the build hung after the planted cell ran")
     assert proc.returncode == 0, log.read_text()[-3000:]
-    outcomes = json.loads(stdout.strip().splitlines()[-1])
+    return json.loads(stdout.strip().splitlines()[-1]), out
+
+
+def test_a_dying_kernel_fails_only_its_report(processed, tmp_path):
+    outcomes, out = build_with_planted_cell(processed, tmp_path, DIES, jobs=1)
     status = {slug: (state, reason) for slug, state, reason, _ in outcomes}
     assert status["quang-ninh"][0] == "failed"
     assert "kernel" in status["quang-ninh"][1].lower() and "died" in status["quang-ninh"][1]
@@ -231,23 +238,7 @@ def test_a_report_that_kills_its_worker_fails_alone(processed, tmp_path):
     """A worker process killed (as by the OOM killer) breaks the pool: the report it was
     building is tried again alone and fails when it kills its worker again; the report the other
     worker was building, and those not started, are built."""
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".*", "kernel-*"))
-    nb = nbformat.read(notebooks / "brief.ipynb", as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell(KILLS_WORKER))
-    nbformat.write(nb, notebooks / "brief.ipynb")
-    script, out, log = tmp_path / "run.py", tmp_path / "reports", tmp_path / "build.log"
-    script.write_text(SCRIPT, "utf-8")
-    cmd = [sys.executable, str(script), str(RAW), str(processed), str(out), str(notebooks), "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(log, "wb"),
-                            start_new_session=True, cwd=ROOT, text=True)  # fmt: skip
-    try:
-        stdout, _ = proc.communicate(timeout=300)
-    except subprocess.TimeoutExpired:
-        kill_tree(proc)
-        pytest.fail("the build hung after a worker process died")
-    assert proc.returncode == 0, log.read_text()[-3000:]
-    outcomes = json.loads(stdout.strip().splitlines()[-1])
+    outcomes, out = build_with_planted_cell(processed, tmp_path, KILLS_WORKER, jobs=2)
     status = {slug: (state, reason) for slug, state, reason, _ in outcomes}
     assert status["quang-ninh"][0] == "failed"
     assert "worker process died" in status["quang-ninh"][1]
