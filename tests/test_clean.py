@@ -1,6 +1,5 @@
 """End-to-end cleaning on small hand-made exports, and its error paths."""
 
-import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import clean
+from analysis import clean, store
 from analysis.exceptions import RawDataError
 
 COMMUNE = (
@@ -52,11 +51,8 @@ def make_raw(root: Path, commune: str = COMMUNE) -> Path:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    """SHA-256 of every file under ``folder`` (hidden ones too), by relative path."""
+    return store.fingerprint([p for p in folder.rglob("*") if p.is_file()], folder)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import clean
+from analysis import clean, store
 from analysis.exceptions import RawDataError
 
 HEADER = (
@@ -340,11 +340,8 @@ def make_raw(root: Path, cases: list[Case]) -> Path:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    """SHA-256 of every file under ``folder`` (hidden ones too), by relative path."""
+    return store.fingerprint([p for p in folder.rglob("*") if p.is_file()], folder)
 
 
 def assert_csv_outputs_safe(out: Path) -> None:
