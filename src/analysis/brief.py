@@ -35,13 +35,19 @@ from analysis.dataset import Dataset, ParameterError, Place
 from analysis.dataset import load as load_dataset
 from analysis.narrate import t
 from analysis.provenance import code_digest
-from analysis.render import Fragment, bullets, esc, figure, paragraph, section, table
+from analysis.render import (
+    RECORD_MIME,
+    Fragment,
+    bullets,
+    esc,
+    figure,
+    paragraph,
+    section,
+    table,
+)
 
 log = logging.getLogger(__name__)
 
-#: MIME type of the machine-readable summary a brief's last cell emits (the build reads it for
-#: the index page; the HTML template does not show it).
-RECORD_MIME = "application/vnd.commune-dx.record+json"
 SECTIONS = ["findings", "coverage", "comparison", "charts", "did", "households", "changes",
             "methods", "provenance"]  # fmt: skip
 UNIT_COLUMN = "commune_code_old"

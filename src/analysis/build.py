@@ -336,8 +336,8 @@ def _execute(
     from nbclient.exceptions import DeadKernelError
 
     from analysis import render, store
-    from analysis.brief import RECORD_MIME
     from analysis.engines import WarmEngine
+    from analysis.render import RECORD_MIME
 
     params = target.parameters(opts)
     params.update(generated_at=opts.generated_at)

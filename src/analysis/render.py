@@ -12,10 +12,16 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the build's workers import this module to export HTML: no pandas there
+    import pandas as pd
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+#: MIME type of the machine-readable summary a brief's last cell emits (the build reads it for
+#: the index page; the HTML template does not show it).
+RECORD_MIME = "application/vnd.commune-dx.record+json"
 
 
 def esc(value: object) -> str:
