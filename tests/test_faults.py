@@ -27,7 +27,7 @@ import nbformat
 import openpyxl
 import pytest
 
-from analysis import build
+from analysis import build, engines
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -300,6 +300,7 @@ def test_killed_build_leaves_nothing_partial_and_recovers(reference, tmp_path):
         # the next run removes what the killed ones left, completes, and equals the reference
         run_to_completion(cmd, log)
         assert hidden_temps(out) == []
+        assert engines.remove_stale_sockets() == []  # nor the killed kernels' socket files
         got = snapshot(out)
         assert sorted(got) == sorted(expected), (kills, set(got) ^ set(expected))
         for key in expected:

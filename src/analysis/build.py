@@ -33,7 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analysis import provenance
+from analysis import processes, provenance
 from analysis.exceptions import AnalysisError
 
 log = logging.getLogger(__name__)
@@ -514,19 +514,6 @@ def _log_file(opts: Options) -> logging.FileHandler:
 _TEMP = re.compile(r"\..*\.tmp-(\d+)-[^/]*")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    try:  # a killed process not yet reaped (a zombie) is dead too
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def remove_stale_temps(out: Path) -> list[Path]:
     """Delete the temporary files that a killed build left under ``out`` (never shown: hidden,
     never renamed into place), and its workers' markers; those of a process still running are
@@ -534,7 +521,7 @@ def remove_stale_temps(out: Path) -> list[Path]:
     removed = []
     for path in out.rglob(".*.tmp-*"):
         match = _TEMP.fullmatch(path.name)
-        if match and path.is_file() and not _alive(int(match.group(1))):
+        if match and path.is_file() and not processes.alive(int(match.group(1))):
             path.unlink(missing_ok=True)
             removed.append(path)
     if removed:

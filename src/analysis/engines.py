@@ -34,13 +34,18 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
+from analysis import processes
+
 log = logging.getLogger(__name__)
 
-#: Run (without history) before each further notebook: no open figures, an empty namespace, a
-#: new history session and execution counts from 1 again, as in a fresh kernel.
 #: Arguments the kernel starts with (see the module docstring).
 KERNEL_ARGUMENTS = ["--InteractiveShell.cache_size=0"]
 
+#: Start of the names of kernel socket files (``<temp>/analysis-kernel-<worker pid>-…``).
+SOCKETS = "analysis-kernel-"
+
+#: Run (without history) before each further notebook: no open figures, an empty namespace, a
+#: new history session and execution counts from 1 again, as in a fresh kernel.
 RESET = (
     "import sys as _sys\nif 'matplotlib.pyplot' in _sys.modules:\n"
     "    _sys.modules['matplotlib.pyplot'].close('all')\nget_ipython().reset(new_session=True)\n"
@@ -65,11 +70,10 @@ class WarmEngine(Engine):
             )
             return
         cls.shutdown()
+        remove_stale_sockets()
         # a socket path of this kernel's own: jupyter_client's default, ./kernel-ipc-<n>, is
         # shared by the kernels of parallel workers started in the same folder
-        sockets = Path(
-            tempfile.gettempdir(), f"analysis-kernel-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        )
+        sockets = Path(tempfile.gettempdir(), f"{SOCKETS}{os.getpid()}-{uuid.uuid4().hex[:8]}")
         cls.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets))
         run_sync(cls.km.start_kernel)(cwd=cwd, extra_arguments=KERNEL_ARGUMENTS)
         cls.kc = cls.km.client()
@@ -123,6 +127,18 @@ class WarmEngine(Engine):
         if cls.km is not None and cls.km.has_kernel:
             run_sync(cls.km.shutdown_kernel)(now=True)
         cls.km = cls.kc = cls.kernel_name = cls.cwd = None
+
+
+def remove_stale_sockets() -> list[Path]:
+    """Delete the socket files of kernels whose worker process is gone (a killed worker cannot
+    remove its kernel's; a kernel whose parent dies stops by itself)."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{SOCKETS}*"):
+        pid = path.name.removeprefix(SOCKETS).split("-", 1)[0]
+        if pid.isdigit() and not processes.alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 papermill_engines.register("warm", WarmEngine)

@@ -1,0 +1,25 @@
+"""Processes: whether an operating-system process still runs (cleaning up after killed ones).
+
+A killed build leaves files named after its processes: temporary report files
+(:func:`analysis.build.remove_stale_temps`) and its kernels' socket files
+(:func:`analysis.engines.remove_stale_sockets`). They are removed once their process is gone.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def alive(pid: int) -> bool:
+    """True while process ``pid`` runs (someone else's included); a zombie counts as dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:  # a killed process not yet reaped (a zombie) is dead too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
