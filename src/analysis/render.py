@@ -29,7 +29,7 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Fragment:
     """A piece of HTML that notebooks display as is."""
 
@@ -37,6 +37,11 @@ class Fragment:
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def __repr__(self) -> str:
+        # the text/plain twin of every output: short, not the HTML a second time (the executed
+        # notebooks, and the messages from the kernel, would be twice as large)
+        return f"<HTML fragment, {len(self.html):,} characters>"
 
     def __add__(self, other: Fragment) -> Fragment:
         return Fragment(self.html + other.html)
