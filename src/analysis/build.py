@@ -173,6 +173,7 @@ def _compute_slices(opts: Options) -> dict:
         pilots = by_province["pilot"].sum()
         waves = by_province["wave"].unique()
         treated = data.communes[data.communes["treated"]].groupby(col)["wave"].unique()
+        sizes = by_province.size().add(data.households.groupby(col).size(), fill_value=0)
         for place in data.provinces(period):
             slices[f"{period}:{place.code}"] = communes[place.code] + households.get(
                 place.code, empty
@@ -180,6 +181,7 @@ def _compute_slices(opts: Options) -> dict:
             provinces.append({
                 "period": period, "code": place.code, "name": place.name, "slug": place.slug,
                 "pilots": int(pilots[place.code]),
+                "rows": int(sizes.get(place.code, 0)),
                 "treated_waves": sorted(int(w) for w in treated.get(place.code, [])),
                 "waves": sorted(int(w) for w in waves[place.code]),
             })  # fmt: skip
@@ -590,6 +592,9 @@ def _run(opts: Options) -> list[Outcome]:
             len(skipped),
         )
         return outcomes + [Outcome(t, "would-build") for t, _ in jobs]
+    # largest first: the last reports to finish are small ones, so no worker idles long at the end
+    size = {(p["period"], p["code"]): p.get("rows", 0) for p in state["provinces"]}
+    jobs.sort(key=lambda job: -size.get((job[0].period, job[0].code), 1 << 62))
     outcomes += _run_all(jobs, opts)
     if any(o.status == "built" for o in outcomes) or _index_stale(opts.out):
         from analysis.index import write_index
