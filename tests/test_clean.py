@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import clean, store
+from analysis import clean, provenance
 from analysis.exceptions import RawDataError
 
 COMMUNE = (
@@ -52,7 +52,7 @@ def make_raw(root: Path, commune: str = COMMUNE) -> Path:
 
 def digest(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under ``folder`` (hidden ones too), by relative path."""
-    return store.fingerprint([p for p in folder.rglob("*") if p.is_file()], folder)
+    return provenance.file_digests([p for p in folder.rglob("*") if p.is_file()], folder)
 
 
 @pytest.fixture(scope="module")

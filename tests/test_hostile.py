@@ -28,7 +28,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import clean, store
+from analysis import clean, provenance
 from analysis.exceptions import RawDataError
 
 HEADER = (
@@ -341,7 +341,7 @@ def make_raw(root: Path, cases: list[Case]) -> Path:
 
 def digest(folder: Path) -> dict[str, str]:
     """SHA-256 of every file under ``folder`` (hidden ones too), by relative path."""
-    return store.fingerprint([p for p in folder.rglob("*") if p.is_file()], folder)
+    return provenance.file_digests([p for p in folder.rglob("*") if p.is_file()], folder)
 
 
 def assert_csv_outputs_safe(out: Path) -> None:

@@ -1,5 +1,3 @@
-import os
-
 import pandas as pd
 import pytest
 
@@ -53,19 +51,6 @@ def test_replace_dir_is_all_or_nothing(tmp_path, monkeypatch):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == snapshot
     assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
     monkeypatch.setitem(store.WRITERS, ".json", original)
-
-
-def test_fingerprint_is_content_hash(tmp_path):
-    (tmp_path / "a").write_bytes(b"x")
-    (tmp_path / "b").write_bytes(b"x")
-    digests = store.fingerprint([tmp_path / "b", tmp_path / "a"], tmp_path)
-    assert list(digests) == ["a", "b"]
-    assert (
-        digests["a"]
-        == digests["b"]
-        == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
-    )
-    assert os.path.exists(tmp_path / "a")
 
 
 def test_xlsx_is_reproducible_and_formula_safe(tmp_path):

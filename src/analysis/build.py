@@ -124,7 +124,7 @@ def clean_reason(opts: Options) -> str | None:
         p for p in opts.raw.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(opts.raw).parts)
     )  # fmt: skip
-    current = {p.relative_to(opts.raw).as_posix(): provenance.file_digest(p) for p in files}
+    current = provenance.file_digests(files, opts.raw)
     done = json.loads(manifest.read_text("utf-8"))
     if done.get("raw_files") != current:
         return "raw data changed"

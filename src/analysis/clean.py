@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from analysis import __version__, ingest, privacy, store, units
+from analysis import __version__, ingest, privacy, provenance, store, units
 from analysis.catalogue import INSTRUMENTS, Catalogue, header_key, load
 from analysis.exceptions import RawDataError
 from analysis.parse import (
@@ -896,7 +896,7 @@ def _clean(
     read = _read_all(raw_dir, files, catalogue, progress)
     # the raw files are hashed for the manifest beside the parsing that follows: hashlib
     # releases the GIL, and parsing keeps one core busy where reading kept all of them
-    digests = background.submit(store.fingerprint, files + others, raw_dir)
+    digests = background.submit(provenance.file_digests, files + others, raw_dir, 1)
     typed = {
         ins: _typed_instrument(items, ins, catalogue, clog, now)
         for ins, items in read.items()

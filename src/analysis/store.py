@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -236,16 +235,3 @@ def replace_dir(outputs: dict[str, object], out_dir: str | Path) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
     return [out_dir / name for name in outputs]
-
-
-def fingerprint(paths: list[Path], root: Path | None = None) -> dict[str, str]:
-    """SHA-256 of each file, keyed by its path relative to ``root``."""
-    digests = {}
-    for path in sorted(paths):
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        key = path.relative_to(root).as_posix() if root else path.as_posix()
-        digests[key] = h.hexdigest()
-    return digests
