@@ -178,3 +178,6 @@ def test_redact_and_formula_escape():
     escaped = store.escape_formulas(frame)
     assert escaped["t"].tolist()[:6] == ["'=SUM(A1)", "'+cmd", "-3", "'@x", "'-x", "ok"]
     assert frame["t"][0] == "=SUM(A1)"  # the input is not modified
+    for dtype in ("string", "string[pyarrow]", object):  # every text dtype a table may hold
+        typed = store.escape_formulas(frame.astype({"t": dtype}))
+        assert typed["t"].tolist()[:6] == escaped["t"].tolist()[:6], dtype

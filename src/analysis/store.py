@@ -21,11 +21,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
+if TYPE_CHECKING:  # loaded by the writers of tables only: the build's workers write HTML and JSON
+    import pandas as pd
 
 #: Output files written at the same time.
 WRITE_THREADS = min(4, os.cpu_count() or 1)
@@ -57,10 +56,13 @@ _SIGNED_NUMBER = re.compile(r"[+-]?[\d.,\s]*\d[\d.,\s]*%?")
 def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Text cells starting with =, +, -, @, tab or CR get a leading "'" (OWASP's advice for CSV
     files opened in a spreadsheet): such a cell then shows as text and never runs."""
+    import numpy as np
+    import pandas as pd
+
     out = df
     for column in df.columns:
         values = df[column]
-        if values.dtype != object and str(values.dtype) != "str":
+        if values.dtype != object and str(values.dtype) not in ("str", "string"):
             continue
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         risky = np.array(
@@ -90,6 +92,9 @@ def _text_and_integers(df: pd.DataFrame) -> bool:
 @writer(".csv")
 def _csv(df: pd.DataFrame, path: Path) -> None:
     # UTF-8 with BOM: opens with correct diacritics in Excel, the researchers' other tool
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     df = escape_formulas(df)
     if _text_and_integers(df):  # e.g. the cleaning log: pyarrow writes it 15× faster
         header = io.StringIO()
@@ -142,24 +147,14 @@ def workbook_bytes(book, when: dt.datetime = FIXED_TIME) -> bytes:
     return out.getvalue()
 
 
-def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula (=, +, @, - before a non-digit, tab,
-    carriage return) get a leading apostrophe, as OWASP advises against formula injection."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype.kind in "OUT" or str(out[col].dtype) == "str":
-            text = out[col].astype("str")
-            risky = text.str.match(r"^(?:[=+@\t\r]|-(?![0-9.]))").fillna(False).astype(bool)
-            out[col] = out[col].where(~risky, "'" + text)
-    return out
-
-
 @writer(".xlsx")
 def _xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     """One sheet per table (names cut to Excel's 31 characters), reproducible bytes."""
+    import pandas as pd
+
     xl = pd.ExcelWriter(io.BytesIO(), engine="openpyxl")  # only its workbook is used
     for name, df in sheets.items():
-        safe_cells(df).to_excel(xl, sheet_name=name[:31], index=False)
+        escape_formulas(df).to_excel(xl, sheet_name=name[:31], index=False)
     path.write_bytes(workbook_bytes(xl.book))
 
 
