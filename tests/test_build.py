@@ -5,13 +5,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
+from jupyter_core.utils import run_sync
 
-from analysis import build, render
+from analysis import build, engines, render
 from analysis.engines import WarmEngine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,6 +141,24 @@ def test_cli_exit_code_and_summary(processed, tmp_path):
          "--province", "Nowhere Province"], capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 2
     assert "none of the provinces" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_kernels_use_unix_sockets_unless_the_temp_path_is_too_long(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", "/tmp")
+    short = engines.transport()
+    assert short["transport"] == "ipc" and short["ip"].startswith("/tmp/analysis-kernel-")
+    assert engines.transport()["ip"] != short["ip"]  # each kernel its own
+    long = tmp_path / ("d" * (engines.MAX_SOCKET_PATH - len(str(tmp_path))))
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    assert engines.transport() == {"transport": "tcp"}
+    try:  # and a kernel starts and runs code that way
+        WarmEngine._kernel("python3", str(tmp_path), 60)
+        reply = run_sync(WarmEngine.kc.execute_interactive)("6 * 7", timeout=60)
+        assert reply["content"]["status"] == "ok"
+        assert WarmEngine.km.transport == "tcp"
+    finally:
+        WarmEngine.shutdown()
 
 
 def test_warm_kernel_gives_the_same_brief_as_a_fresh_one(processed, tmp_path):

@@ -71,10 +71,7 @@ class WarmEngine(Engine):
             return
         cls.shutdown()
         remove_stale_sockets()
-        # a socket path of this kernel's own: jupyter_client's default, ./kernel-ipc-<n>, is
-        # shared by the kernels of parallel workers started in the same folder
-        sockets = Path(tempfile.gettempdir(), f"{SOCKETS}{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        cls.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(sockets))
+        cls.km = AsyncKernelManager(kernel_name=kernel_name, **transport())
         run_sync(cls.km.start_kernel)(cwd=cwd, extra_arguments=KERNEL_ARGUMENTS)
         cls.kc = cls.km.client()
         cls.kc.start_channels()
@@ -127,6 +124,22 @@ class WarmEngine(Engine):
         if cls.km is not None and cls.km.has_kernel:
             run_sync(cls.km.shutdown_kernel)(now=True)
         cls.km = cls.kc = cls.kernel_name = cls.cwd = None
+
+
+#: Longest socket path the operating system takes (108 bytes on Linux, 104 on macOS), with room
+#: for the channel number jupyter_client appends.
+MAX_SOCKET_PATH = 100
+
+
+def transport() -> dict[str, str]:
+    """How a new kernel talks to its worker: Unix sockets of its own in the temporary folder
+    (jupyter_client's default, ./kernel-ipc-<n>, is shared by the kernels of parallel workers
+    started in the same folder), or TCP on localhost where there are no Unix sockets (Windows)
+    or the temporary folder's path is too long for one."""
+    path = Path(tempfile.gettempdir(), f"{SOCKETS}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    if os.name == "nt" or len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        return {"transport": "tcp"}
+    return {"transport": "ipc", "ip": str(path)}
 
 
 def remove_stale_sockets() -> list[Path]:
