@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -51,6 +55,23 @@ def test_replace_dir_is_all_or_nothing(tmp_path, monkeypatch):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == snapshot
     assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
     monkeypatch.setitem(store.WRITERS, ".json", original)
+
+
+def test_replace_dir_removes_what_a_killed_writer_left(tmp_path):
+    """A writer killed mid-way leaves its staging folder (or the folder it was replacing)
+    beside the output; the next writer removes those of dead processes, not of live ones."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    live = str(os.getpid())
+    left = [f".processed.tmp-{dead}-x1y2", f".processed.old-{dead}"]
+    kept = [f".processed.tmp-{live}-a1b2", ".processed.old-notapid", ".other.tmp-1-x", "keep"]
+    for name in left + kept:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "communes.parquet").write_bytes(b"half-written")
+    store.replace_dir({"a.json": {"k": 1}}, tmp_path / "processed")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([*kept, "processed"])
+    assert (tmp_path / "processed" / "a.json").exists()
 
 
 def test_xlsx_is_reproducible_and_formula_safe(tmp_path):

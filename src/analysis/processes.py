@@ -1,8 +1,9 @@
 """Processes: whether an operating-system process still runs (cleaning up after killed ones).
 
-A killed build leaves files named after its processes: temporary report files
-(:func:`analysis.build.remove_stale_temps`) and its kernels' socket files
-(:func:`analysis.engines.remove_stale_sockets`). They are removed once their process is gone.
+A killed build or cleaning leaves files named after its processes: temporary report files
+(:func:`analysis.build.remove_stale_temps`), its kernels' socket files
+(:func:`analysis.engines.remove_stale_sockets`) and half-written processed-data folders
+(:func:`analysis.store.replace_dir`). They are removed once their process is gone.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analysis import processes
+
 if TYPE_CHECKING:  # loaded by the writers of tables only: the build's workers write HTML and JSON
     import pandas as pd
 
@@ -204,11 +206,15 @@ def replace_dir(outputs: dict[str, object], out_dir: str | Path) -> list[Path]:
 
     Everything is written to a sibling temporary folder first; only when all files are written
     does it take the place of ``out_dir``. Files in ``out_dir`` not named in ``outputs`` (e.g.
-    ``.gitkeep``) are carried over.
+    ``.gitkeep``) are carried over. The sibling folders of a writer that was killed (named
+    after its process id) are removed first.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    _remove_stale_siblings(out_dir)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-{os.getpid()}-", dir=out_dir.parent)
+    )
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
     try:
         # the files are written side by side (pyarrow encodes parquet without the GIL)
@@ -230,3 +236,16 @@ def replace_dir(outputs: dict[str, object], out_dir: str | Path) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
     return [out_dir / name for name in outputs]
+
+
+def _remove_stale_siblings(out_dir: Path) -> list[Path]:
+    """The staging and replaced folders (``.<name>.tmp-<pid>-…``, ``.<name>.old-<pid>``) that a
+    killed :func:`replace_dir` left beside ``out_dir``; those of a live process are kept."""
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(?:tmp|old)-(\d+)(?:-.*)?")
+    removed = []
+    for path in out_dir.parent.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and path.is_dir() and not processes.alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
