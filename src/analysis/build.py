@@ -520,12 +520,7 @@ def remove_stale_temps(out: Path) -> list[Path]:
     """Delete the temporary files that a killed build left under ``out`` (never shown: hidden,
     never renamed into place), and its workers' markers; those of a process still running are
     left alone."""
-    removed = []
-    for path in out.rglob(".*.tmp-*"):
-        match = _TEMP.fullmatch(path.name)
-        if match and path.is_file() and not processes.alive(int(match.group(1))):
-            path.unlink(missing_ok=True)
-            removed.append(path)
+    removed = processes.remove_orphans(out.rglob(".*.tmp-*"), _TEMP)
     if removed:
         log.info("removed %d temporary file(s) left by an interrupted build", len(removed))
     return removed

@@ -10,7 +10,8 @@ kernel is identical to one from a fresh kernel. A kernel that died is replaced.
 Kernels start with IPython's output cache off (``Out``, ``_1``, ``_``…): a report never reads
 it, and with it on, every reset ends in a full garbage collection of the kernel's heap (pandas,
 matplotlib, statsmodels loaded), about 0.13 s per notebook. They talk to the worker over Unix
-sockets (``ipc``), not TCP on localhost: nothing listens on a port.
+sockets (``ipc``): no port listens on localhost, and ipykernel does not warn about unencrypted
+TCP in every build's log (TCP only where Unix sockets cannot be used, see :func:`transport`).
 
 The kernel manager and client are the asynchronous ones nbclient itself uses: with a blocking
 client, nbclient's wait for output blocks its event loop, so the check that the kernel is still
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -145,13 +147,8 @@ def transport() -> dict[str, str]:
 def remove_stale_sockets() -> list[Path]:
     """Delete the socket files of kernels whose worker process is gone (a killed worker cannot
     remove its kernel's; a kernel whose parent dies stops by itself)."""
-    removed = []
-    for path in Path(tempfile.gettempdir()).glob(f"{SOCKETS}*"):
-        pid = path.name.removeprefix(SOCKETS).split("-", 1)[0]
-        if pid.isdigit() and not processes.alive(int(pid)):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+    name = re.compile(rf"{re.escape(SOCKETS)}(\d+)-.*")
+    return processes.remove_orphans(Path(tempfile.gettempdir()).glob(f"{SOCKETS}*"), name)
 
 
 papermill_engines.register("warm", WarmEngine)

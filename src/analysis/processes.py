@@ -9,6 +9,9 @@ A killed build or cleaning leaves files named after its processes: temporary rep
 from __future__ import annotations
 
 import os
+import re
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -24,3 +27,18 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def remove_orphans(paths: Iterable[Path], name: re.Pattern[str]) -> list[Path]:
+    """Delete each of ``paths`` (file or folder) whose name matches ``name``, whose first group
+    is a process id, once that process is gone; return what was deleted."""
+    removed = []
+    for path in paths:
+        match = name.fullmatch(path.name)
+        if match and not alive(int(match.group(1))):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

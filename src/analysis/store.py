@@ -241,11 +241,5 @@ def replace_dir(outputs: dict[str, object], out_dir: str | Path) -> list[Path]:
 def _remove_stale_siblings(out_dir: Path) -> list[Path]:
     """The staging and replaced folders (``.<name>.tmp-<pid>-…``, ``.<name>.old-<pid>``) that a
     killed :func:`replace_dir` left beside ``out_dir``; those of a live process are kept."""
-    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(?:tmp|old)-(\d+)(?:-.*)?")
-    removed = []
-    for path in out_dir.parent.iterdir():
-        match = pattern.fullmatch(path.name)
-        if match and path.is_dir() and not processes.alive(int(match.group(1))):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
+    name = re.compile(rf"\.{re.escape(out_dir.name)}\.(?:tmp|old)-(\d+)(?:-.*)?")
+    return processes.remove_orphans(out_dir.parent.iterdir(), name)
