@@ -28,7 +28,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 import unicodedata
 from functools import lru_cache
 from importlib import metadata, resources
@@ -37,6 +36,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from analysis import store
 
 __all__ = [
     "attach_new_units",
@@ -231,11 +232,7 @@ def _type_key(division_type: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Reference tables (built once)
-# --------------------------------------------------------------------------------------------
-
-# --------------------------------------------------------------------------------------------
-# Reference tables are built from the package once per machine: importing its pre-2025 lists
+# Reference tables, built from the package once per machine: importing its pre-2025 lists
 # and deriving the matching keys costs about a second, reading them back a few milliseconds.
 # --------------------------------------------------------------------------------------------
 
@@ -283,21 +280,14 @@ def _kept(func):
         except Exception as exc:  # a damaged file: built again and replaced
             log.warning("ignoring unreadable reference cache %s (%s)", path, exc)
         value = func(*args)
-        tmp = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                dir=path.parent, prefix=f".{name}.", delete=False
-            ) as tmp:
-                pickle.dump(value, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp.name, path)  # whole or not at all, also with parallel builds
+            with store.atomic_path(path) as tmp:  # whole or not at all, also in parallel builds
+                tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             for stale in path.parent.glob(f"{table}-*.pickle"):  # built by other versions
                 if stale != path:
                     stale.unlink(missing_ok=True)
         except OSError as exc:
             log.info("reference cache not written to %s (%s)", path, exc)
-            if tmp is not None:
-                Path(tmp.name).unlink(missing_ok=True)
         return value
 
     return wrapper
