@@ -185,8 +185,12 @@ def test_day_first_stamps_take_the_fast_path_and_stay_strict():
         pd.Timestamp("2023-02-01 10:00"),
         pd.Timestamp("2023-12-31"),
     ]
-    with pytest.raises(ValueProblem):
-        parse_datetime(pd.Series(["29/02/2023 10:00"]))
+    leap = parse_datetime(pd.Series(["29/02/2024 10:00", "29/02/2024 10:00:05", "29/02/2024"]))
+    assert leap.values.dt.day.tolist() == [29, 29, 29]
+    # days past the month's end are refused, not rolled over into the next month
+    for cell in ["29/02/2023 10:00", "31/04/2023 10:00:00", "31/06/2023", "00/01/2023"]:
+        with pytest.raises(ValueProblem):
+            parse_datetime(pd.Series(["01/10/2022 13:48", cell]))
 
 
 def _number_cells(n: int, seed: int) -> pd.Series:

@@ -410,7 +410,8 @@ def parse_category(raw: pd.Series, categories: list[str]) -> Parsed:
 
 DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%m/%Y")
 DAY_FIRST = r"\d{2}/\d{2}/\d{4}(?: \d{2}:\d{2}(?::\d{2})?)?"
-DAY_FIRST_DATE = r"^(\d{2})/(\d{2})/(\d{4})"
+#: the shapes of :data:`DAY_FIRST`, told by their length, each read by pyarrow's strptime
+DAY_FIRST_FORMATS = {16: "%d/%m/%Y %H:%M", 19: "%d/%m/%Y %H:%M:%S", 10: "%d/%m/%Y"}
 
 
 def _datetime(raw: pd.Series, expected: str) -> Parsed:
@@ -442,13 +443,22 @@ def _datetime(raw: pd.Series, expected: str) -> Parsed:
             local = pd.to_datetime(iso_cells[naive], format="ISO8601", errors="coerce")
             result[local.index] = local.astype("datetime64[us]")
     rest = ~iso
-    # the usual day-first stamps (dd/mm/yyyy [HH:MM[:SS]]) go through the fast ISO parser;
-    # whatever it refuses is tried with every format below
+    # the usual day-first stamps (dd/mm/yyyy [HH:MM[:SS]]) go through pyarrow's strptime;
+    # whatever it refuses (31/02/2024) is tried with every format below
     dayfirst = rest & cells.str.fullmatch(DAY_FIRST).fillna(False).astype(bool)
     if dayfirst.any():
-        as_iso = cells[dayfirst].str.replace(DAY_FIRST_DATE, r"\3-\2-\1", regex=True)
-        got = pd.to_datetime(as_iso, format="ISO8601", errors="coerce")
-        result[got.index] = got.astype("datetime64[us]")
+        at = np.flatnonzero(dayfirst.to_numpy())
+        stamps = pa.array(cells.array.take(at))
+        length = pc.utf8_length(stamps).to_numpy()
+        for size, fmt in DAY_FIRST_FORMATS.items():
+            shaped = length == size
+            if shaped.any():
+                part = stamps.filter(shaped)
+                got = pc.strptime(part, fmt, "us", error_is_null=True)
+                # strptime rolls a day past the month's end over (29/02/2023 → 1 March)
+                day = pc.cast(pc.utf8_slice_codeunits(part, 0, 2), pa.int64())
+                got = pc.if_else(pc.equal(pc.day(got), day), got, None)
+                result.iloc[at[shaped]] = got.to_numpy(zero_copy_only=False)
     for fmt in DATE_FORMATS:
         pending = rest & result.isna()
         if not pending.any():
