@@ -45,8 +45,9 @@ from analysis.parse import (
     ValueProblem,
     as_text,
     factorize,
-    parse_category,
     parse_factorized,
+    parse_text,
+    per_distinct_value,
 )
 from analysis.validate import out_of_range
 
@@ -347,11 +348,32 @@ def _drop_rows(batch: _Batch, clog: _Log) -> np.ndarray:
     return keep
 
 
+@per_distinct_value
+def parse_shown_text(raw: pd.Series) -> Parsed:
+    """:func:`~analysis.parse.parse_text`, then personal-looking text redacted: text that is
+    kept (place and programme names). Each redaction is logged ahead of the cell's other
+    corrections."""
+    parsed = parse_text.__wrapped__(raw)
+    values, redacted = privacy.redact(parsed.values)
+    labels = values.index[redacted.to_numpy()]
+    if len(labels):
+        entries = pd.DataFrame(
+            {"label": labels, "old": None, "new": None, "rule": "personal-data-redacted"}
+        )
+        parsed.changes = pd.concat([entries, parsed.changes], ignore_index=True)
+    parsed.values = values
+    return parsed
+
+
+#: parsers by catalogue dtype, for the columns cleaning reads
+_PARSERS = {**PARSERS, "text": parse_shown_text}
+
+
 def _parse(batch: _Batch, name: str, var: dict, positions: np.ndarray) -> Parsed:
     """Parse the cells of column ``name`` at ``positions`` (labels of the result)."""
     index = pd.Index(positions)
     args = (list(var["categories"]),) if var["dtype"] == "category" else ()
-    parser = parse_category if var["dtype"] == "category" else PARSERS[var["dtype"]]
+    parser = _PARSERS[var["dtype"]]
     try:
         if batch.is_text and name not in batch.direct:
             codes, uniques = batch.factorized(name)
@@ -390,16 +412,7 @@ def _typed(
     for name in batch.raw.columns:
         var = specs[name]
         parsed = _parse(batch, name, var, positions)
-        values = parsed.values
-        if var["dtype"] == "text" and var["kind"] != "personal":
-            values, redacted = privacy.redact(values)
-            if redacted.any():
-                clog.add_frame(
-                    batch.entries(
-                        positions[redacted.to_numpy()], name, None, None, "personal-data-redacted"
-                    )
-                )
-        out[name] = values
+        out[name] = parsed.values
         if var["dtype"] in NUMERIC and var["kind"] in ("indicator", "context"):
             out[f"{name}_approx"] = parsed.approx.astype(bool)
         if var["kind"] == "personal":
@@ -549,11 +562,23 @@ class _Places:
 
     codes: pd.DataFrame  # one row per distinct (period, province, district, commune)
     ids: dict[str, np.ndarray]  # instrument → row of ``codes`` for each of its rows
+    #: text columns of ``codes`` factorised: spread through their few distinct values, text
+    #: is gathered from a small, cache-friendly array (several times faster for a million rows)
+    text: dict[str, tuple[np.ndarray, pd.Series]] = field(default_factory=dict)
 
     def attach(self, df: pd.DataFrame, ids: np.ndarray, columns=None) -> pd.DataFrame:
         names = [c for c in (columns or self.codes.columns) if c not in df.columns]
-        spread = {c: self.codes[c].array.take(ids) for c in names}
+        spread = {c: self._column(c, ids) for c in names}
         return pd.concat([df, pd.DataFrame(spread, index=df.index)], axis=1)
+
+    def _column(self, name: str, ids: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        values = self.codes[name].array
+        if not isinstance(values.dtype, pd.StringDtype):
+            return values.take(ids)
+        if name not in self.text:
+            self.text[name] = factorize(self.codes[name])
+        codes, uniques = self.text[name]
+        return uniques.array.take(codes[ids], allow_fill=True)
 
 
 def _match_units(frames: dict[str, pd.DataFrame], unmatched: list[pd.DataFrame]) -> _Places:
