@@ -2,6 +2,7 @@
 
 import unicodedata
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,6 +94,17 @@ def test_normalize_series_equals_normalize_name_on_every_package_name():
         ignore_index=True,
     )
     assert U.normalize_series(names).tolist() == [U.normalize_name(n) for n in names]
+
+
+def test_parse_unique_equals_parse_one():
+    names = U.communes("old")["commune_name_old"]
+    lookalikes = ["Phường Phường Đúc", "Thị trấn P Rao", "Quan Hóa", "xa  song phuong", "TT.01"]
+    odd = ["", " ", "xã", "P.", "x.'Cẩm La", "Xã (Cẩm La)", "H\u0301 Bông", "Đặc khu Côn Đảo"]
+    names = pd.concat([names, _variants(names, 5), pd.Series(lookalikes + odd)], ignore_index=True)
+    got = U._parse_unique(names)
+    keys = got[["full", "rem", "loose", "ptype"]].fillna("").to_numpy().tolist()
+    assert keys == [[k or "" for k in U._parse_one(n)] for n in names]
+    assert got["prepared"].tolist() == [U._prepare(n) for n in names]
 
 
 def test_normalize_series_keeps_index_and_missing():
@@ -613,3 +625,90 @@ def test_kept_reference_tables_equal_freshly_built_ones():
     for builder, args in kept:
         fresh = builder.__wrapped__.__wrapped__(*args)
         pd.testing.assert_frame_equal(builder(*args), fresh)
+
+
+# --------------------------------------------------------------------------------------------
+# Matching engine: the vectorised steps against the merges and loops they replace
+# --------------------------------------------------------------------------------------------
+
+
+def test_join_lists_pairs_as_an_inner_merge_does():
+    rng = np.random.default_rng(0)
+    left, right = rng.integers(-1, 40, 500), rng.integers(-1, 40, 300)
+    i, j = U._join(left, right)
+    merged = pd.DataFrame({"k": left, "i": range(500)}).merge(
+        pd.DataFrame({"k": right, "j": range(300)}), on="k"
+    )
+    merged = merged[merged["k"] >= 0]
+    assert i.tolist() == merged["i"].tolist()
+    assert j.tolist() == merged["j"].tolist()
+
+
+def _hits_by_merge(q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+    r = ref[["uid", "block", "key", "ckey", "typ"]]
+    q = q[q["block"].notna() & q["full"].notna()]
+    by_rem = q.merge(r, left_on=["block", "rem"], right_on=["block", "key"])
+    typed = by_rem[by_rem["ptype"].eq(by_rem["typ"]).fillna(False).astype(bool)]
+    by_full = q.merge(r, left_on=["block", "full"], right_on=["block", "key"])
+    by_loose = q.merge(r, left_on=["block", "loose"], right_on=["block", "key"])
+    qc = q.assign(crem=q["loose"].str.replace(" ", ""), cfull=q["full"].str.replace(" ", ""))
+    compact = pd.concat(
+        [qc.merge(r, left_on=["block", c], right_on=["block", "ckey"]) for c in ("crem", "cfull")]
+    )
+    parts = [
+        p[["qid", "uid"]].assign(tier=t) for t, p in enumerate((typed, by_full, by_loose, compact))
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _pair_candidates_by_merge(pairs, names, ref):
+    pairs = pairs[pairs["block"].notna().to_numpy() & (pairs["name"].to_numpy() >= 0)]
+    searched = pairs[["block", "name"]].drop_duplicates(ignore_index=True)
+    q = names.take(searched["name"]).reset_index(drop=True)
+    found = _hits_by_merge(q.assign(qid=searched.index, block=searched["block"].array), ref)
+    keyed = pairs.merge(searched.rename_axis("key").reset_index(), on=["block", "name"])
+    found = keyed[["qid", "key"]].merge(found.rename(columns={"qid": "key"}), on="key")
+    return U._best(found[["qid", "uid", "tier"]])
+
+
+def _break_ties_per_query(cands, info, ref):
+    akeys = dict(zip(ref["uid"], ref["akey"], strict=True))
+    keep = {}
+    n = cands.groupby("qid")["uid"].transform("size")
+    for qid, grp in cands[(n > 1) & cands["tier"].lt(3)].groupby("qid"):
+        prepared, rest_prepared = info.loc[qid, ["prepared", "rest_prepared"]]
+        src = prepared if grp["tier"].iloc[0] == 1 else rest_prepared
+        if U._accented_re.search(unicodedata.normalize("NFD", prepared)):
+            hits = [u for u in grp["uid"] if akeys[u] == U._accent_key(src)]
+            if len(hits) == 1:
+                keep[qid] = hits[0]
+    return cands[~(cands["qid"].isin(keep) & cands["uid"].ne(cands["qid"].map(keep)))]
+
+
+def test_pair_candidates_and_ties_equal_merges_and_loops():
+    """Every package commune and a variant of it, searched in its district and in another of its
+    province (queries of several blocks), and in its province: same candidates, same order."""
+    ref = U._commune_ref("old")
+    names = U._parse_unique(
+        pd.concat(
+            [ref["commune_name_old"], _variants(ref["commune_name_old"], 6)], ignore_index=True
+        )
+    )
+    n = len(names)
+    dist = pd.concat([ref["district_code_old"]] * 2, ignore_index=True)
+    other = dist.groupby(pd.concat([ref["province_code_old"]] * 2, ignore_index=True)).transform(
+        lambda d: d.sample(frac=1, random_state=1).to_numpy()
+    )
+    by_district = pd.DataFrame(
+        {"qid": np.r_[0:n, 0:n], "block": pd.concat([dist, other]).array, "name": np.r_[0:n, 0:n]}
+    )
+    province = pd.concat([ref["province_code_old"]] * 2, ignore_index=True)
+    by_province = pd.DataFrame({"qid": range(n), "block": province.array, "name": range(n)})
+    for pairs, block in ((by_district, "district_code_old"), (by_province, "province_code_old")):
+        r = ref.assign(block=ref[block])
+        got = U._pair_candidates(pairs, names, r)
+        want = _pair_candidates_by_merge(pairs, names, r)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+        broken = U._break_ties(got, names, r)
+        assert len(broken) < len(got)  # there are ties the diacritics break
+        pd.testing.assert_frame_equal(broken, _break_ties_per_query(got, names, r))

@@ -36,6 +36,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import store
 
@@ -128,6 +130,10 @@ def _plain(text: str) -> str:
     return _zeros_re.sub(r"\1\2", text).strip()
 
 
+#: Canonical type word of each word the prefix pattern finds ("thị trấn", "tt" -> "thi tran").
+_TYPE_WORDS = {w: _ABBREVIATIONS.get(_plain(w), _plain(w)) for w in _PREFIXES.split("|")}
+
+
 def _parse_one(name: str) -> tuple[str, str, str, str | None]:
     """(full key, key without a leading type word, key without any leading type-like word,
     canonical type word or None); see :func:`normalize_name` for when a word is stripped."""
@@ -140,8 +146,7 @@ def _parse_one(name: str) -> tuple[str, str, str, str | None]:
             word = m.group("p")
             accented_rest = bool(_accented_re.search(unicodedata.normalize("NFD", m.group("rest"))))
             if word not in _ASCII_WORDS or not accented_rest:
-                ptype = _plain(word)
-                return full, rest, rest, _ABBREVIATIONS.get(ptype, ptype)
+                return full, rest, rest, _TYPE_WORDS[word]
             return full, full, rest, None
     return full, full, full, None
 
@@ -165,9 +170,9 @@ def normalize_name(name: str) -> str:
 
 def _clean_series(s: pd.Series) -> pd.Series:
     """Vectorised :func:`_plain` (s already prepared)."""
-    s = s.str.normalize("NFD").str.replace(_COMBINING, "", regex=True)
+    s = s.str.normalize("NFD").str.replace(f"{_COMBINING}|{_APOSTROPHES}", "", regex=True)
     s = s.str.replace("đ", "d", regex=False).str.replace("ð", "d", regex=False)
-    s = s.str.replace(_APOSTROPHES, "", regex=True).str.replace(_NON_ALNUM, " ", regex=True)
+    s = s.str.replace(_NON_ALNUM, " ", regex=True)
     return s.str.replace(_LEADING_ZEROS, r"\1\2", regex=True).str.strip()
 
 
@@ -180,13 +185,14 @@ def _parse_unique(values: pd.Series) -> pd.DataFrame:
     raw = values.astype("str").reset_index(drop=True)
     prepared = raw.str.normalize("NFC").str.lower().str.replace(_WS, " ", regex=True)
     prepared = prepared.str.replace(" +", " ", regex=True).str.strip()
-    parts = prepared.str.extract(_PREFIX_RE)
+    found = pc.extract_regex(pa.array(prepared), _PREFIX_RE)  # null where no type-like word
+    parts = {g: pd.Series(pc.struct_field(found, g), dtype="str") for g in ("p", "rest")}
     full = _clean_series(prepared)
     rest = _clean_series(parts["rest"])
     has_prefix = parts["p"].notna() & rest.fillna("").ne("")
     accented_rest = parts["rest"].str.normalize("NFD").str.contains(_ACCENTED, regex=True)
     strict = has_prefix & ~(parts["p"].isin(_ASCII_WORDS) & accented_rest.fillna(False))
-    ptype = _clean_series(parts["p"]).replace(_ABBREVIATIONS)
+    ptype = parts["p"].map(_TYPE_WORDS)
     out = pd.DataFrame(
         {
             "raw": raw,
@@ -574,31 +580,50 @@ def communes(period: Period = "old") -> pd.DataFrame:
 # (a xã that became a phường); keys compared without spaces ("Hanoi", "Daklak").
 
 
+def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j) of all left[i] == right[j] >= 0 of two integer key arrays, in the order
+    of a pandas inner merge (by i, then by j)."""
+    order = np.argsort(right, kind="stable")
+    start = np.searchsorted(right[order], left, "left")
+    count = np.where(left >= 0, np.searchsorted(right[order], left, "right") - start, 0)
+    i = np.repeat(np.arange(len(left)), count)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
+    return i, order[np.repeat(start, count) + offset]
+
+
 def _hits(q: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
-    """Candidates of every tier; q has qid, block, full, rem, ptype; ref has uid, block, key,
-    ckey, typ. Returns qid, uid, tier (0..3)."""
-    r = ref[["uid", "block", "key", "ckey", "typ"]]
+    """Candidates of every tier; q has qid, block, full, rem, loose, ptype; ref has uid, block,
+    key, ckey, typ. Returns qid, uid, tier (0..3). Blocks are non-negative integers (or NA)."""
     q = q[q["block"].notna() & q["full"].notna()]
-    by_rem = q.merge(r, left_on=["block", "rem"], right_on=["block", "key"])
-    typed = by_rem[by_rem["ptype"].eq(by_rem["typ"]).fillna(False).astype(bool)]
-    by_full = q.merge(r, left_on=["block", "full"], right_on=["block", "key"])
-    by_loose = q.merge(r, left_on=["block", "loose"], right_on=["block", "key"])
-    qc = q.assign(
-        crem=q["loose"].str.replace(" ", "", regex=False),
-        cfull=q["full"].str.replace(" ", "", regex=False),
-    )
-    compact = pd.concat(
-        [
-            qc.merge(r, left_on=["block", "crem"], right_on=["block", "ckey"]),
-            qc.merge(r, left_on=["block", "cfull"], right_on=["block", "ckey"]),
-        ]
-    )
-    return pd.concat(
-        [
-            part[["qid", "uid"]].assign(tier=tier)
-            for tier, part in enumerate((typed, by_full, by_loose, compact))
-        ],
-        ignore_index=True,
+    if q.empty:
+        return pd.DataFrame({"qid": [], "uid": [], "tier": []}, dtype="int64")
+    vocab = pa.array(pd.concat([ref["key"], ref["ckey"]]).dropna().unique())
+
+    def coded(block: pd.Series, keys: pd.Series) -> np.ndarray:
+        """(block, key) as one integer: -1 for a key that no reference unit has."""
+        code = pc.fill_null(pc.index_in(pa.array(keys), value_set=vocab), -1).to_numpy()
+        block = block.to_numpy("int64", na_value=-1)
+        return np.where((code >= 0) & (block >= 0), block * len(vocab) + code, -1)
+
+    key, ckey = coded(ref["block"], ref["key"]), coded(ref["block"], ref["ckey"])
+    searches = [  # (tier, query key, reference key), in the order the results are listed
+        (0, q["rem"], key),
+        (1, q["full"], key),
+        (2, q["loose"], key),
+        (3, q["loose"].str.replace(" ", "", regex=False), ckey),
+        (3, q["full"].str.replace(" ", "", regex=False), ckey),
+    ]
+    qids, uids, tiers = [], [], []
+    for tier, query, target in searches:
+        i, j = _join(coded(q["block"], query), target)
+        if tier == 0:  # the typed prefix is the unit's own type
+            same = q["ptype"].to_numpy(dtype=object)[i] == ref["typ"].to_numpy(dtype=object)[j]
+            i, j = i[same], j[same]
+        qids.append(q["qid"].to_numpy()[i])
+        uids.append(ref["uid"].to_numpy()[j])
+        tiers.append(np.full(len(i), tier))
+    return pd.DataFrame(
+        {"qid": np.concatenate(qids), "uid": np.concatenate(uids), "tier": np.concatenate(tiers)}
     )
 
 
@@ -618,12 +643,14 @@ def _pair_candidates(pairs: pd.DataFrame, names: pd.DataFrame, ref: pd.DataFrame
     ``names`` (parsed distinct strings, -1 for none). A query may have several rows (several
     blocks); each distinct (block, name) is searched once, however many queries share it."""
     pairs = pairs[pairs["block"].notna().to_numpy() & (pairs["name"].to_numpy() >= 0)]
-    searched = pairs[["block", "name"]].drop_duplicates(ignore_index=True)
-    q = names.take(searched["name"]).reset_index(drop=True)
-    found = _hits(q.assign(qid=searched.index, block=searched["block"].array), ref)
-    keyed = pairs.merge(searched.rename_axis("key").reset_index(), on=["block", "name"])
-    found = keyed[["qid", "key"]].merge(found.rename(columns={"qid": "key"}), on="key")
-    return _best(found[["qid", "uid", "tier"]])
+    block, name = pairs["block"].to_numpy("int64"), pairs["name"].to_numpy("int64")
+    search, searched = pd.factorize(block * len(names) + name)  # one per distinct (block, name)
+    q = names[["full", "rem", "loose", "ptype"]].take(searched % len(names))
+    q = q.assign(qid=np.arange(len(searched)), block=searched // len(names))
+    found = _candidates(q, ref)  # best per search (and below per query, over its searches)
+    i, j = _join(search, found["qid"].to_numpy())
+    found = found.iloc[j].reset_index(drop=True).assign(qid=pairs["qid"].to_numpy()[i])
+    return _best(found)
 
 
 def _break_ties(cands: pd.DataFrame, info: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
@@ -631,31 +658,28 @@ def _break_ties(cands: pd.DataFrame, info: pd.DataFrame, ref: pd.DataFrame) -> p
 
     ("Song Phượng" vs "Song Phương" in Hà Nội; "Phường Sa Pa" vs "Phường Sa Pả"). Only for names
     typed with diacritics somewhere (an all-ASCII name gives no evidence); compact-tier ties are
-    left as they are. ``info`` gives each qid's prepared and rest_prepared text.
+    left as they are. ``info`` gives each qid's prepared and rest_prepared text; ``cands`` has
+    one tier per qid (as :func:`_best` leaves it).
     """
-    n = cands.groupby("qid")["uid"].transform("size")
-    tied = cands[(n > 1) & cands["tier"].lt(3)]
-    if tied.empty:
+    n = cands.groupby("qid")["uid"].transform("size").to_numpy()
+    tied = np.flatnonzero((n > 1) & cands["tier"].lt(3).to_numpy())
+    if not len(tied):
         return cands
-    keep_uid: dict[int, int] = {}
-    akeys = dict(zip(ref["uid"], ref["akey"], strict=True))
-    qids = tied["qid"].unique()
-    texts = info.loc[qids, ["prepared", "rest_prepared"]]  # one look-up, not one per qid
-    texts = dict(
-        zip(qids, zip(texts["prepared"], texts["rest_prepared"], strict=True), strict=True)
+    qid, uid = cands["qid"].to_numpy()[tied], cands["uid"].to_numpy()[tied]
+    texts = info.loc[qid]
+    prepared = texts["prepared"].to_numpy(dtype=object)
+    src = np.where(cands["tier"].to_numpy()[tied] == 1, prepared, texts["rest_prepared"])
+    accented = {
+        p: bool(_accented_re.search(unicodedata.normalize("NFD", p))) for p in set(prepared)
+    }
+    akeys = {a: _accent_key(a) for a in set(src)}
+    ref_akeys = ref.set_index("uid")["akey"].loc[uid]
+    spelt = np.array(
+        [accented[p] and akeys[a] == k for p, a, k in zip(prepared, src, ref_akeys, strict=True)]
     )
-    for qid, grp in tied.groupby("qid"):
-        prepared, rest_prepared = texts[qid]
-        src = prepared if grp["tier"].iloc[0] == 1 else rest_prepared
-        if not _accented_re.search(unicodedata.normalize("NFD", prepared)):
-            continue  # typed without diacritics: nothing to go by
-        akey = _accent_key(src)
-        hits = [u for u in grp["uid"] if akeys[u] == akey]
-        if len(hits) == 1:
-            keep_uid[qid] = hits[0]
-    if not keep_uid:
-        return cands
-    drop = cands["qid"].isin(keep_uid.keys()) & cands["uid"].ne(cands["qid"].map(keep_uid))
+    decided = pd.Series(spelt).groupby(qid).transform("sum").eq(1).to_numpy()  # exactly one
+    drop = np.zeros(len(cands), dtype=bool)
+    drop[tied] = np.isin(qid, qid[decided]) & ~spelt
     return cands[~drop]
 
 
@@ -948,23 +972,22 @@ def match_communes(
     cand[has_note] = note[has_note] + ("; " + cand[has_note]).fillna("")
 
     # Per distinct input: codes of the matched unit, else of the parents that matched.
-    single = res[res["n"].eq(1)].drop_duplicates("qid").set_index("qid")["uid"]
-    unit = ref.loc[single.to_numpy()].set_index(single.index).reindex(index)
     cols = [f"province_code{P}", f"province_name{P}"]
     if period == "old":
         cols += ["district_code_old", "district_name_old"]
     cols += [f"commune_code{P}", f"commune_name{P}", f"commune_type{P}"]
+    single = res[res["n"].eq(1)].drop_duplicates("qid").set_index("qid")["uid"]
+    # (the reference tables' row labels are their uids)
+    unit = ref[[*cols, "source"]].reindex(single.reindex(index, fill_value=-1)).set_axis(index)
     per = unit[cols].copy()
     per[f"province_code{P}"] = per[f"province_code{P}"].fillna(prov_code)
     per[f"province_name{P}"] = per[f"province_name{P}"].fillna(pm[f"province_name{P}"])
     if period == "old" and len(dist_uids):
         sizes = dist_uids.groupby("qid")["uid"].transform("size")
-        one = dist_uids[sizes.eq(1)].set_index("qid")["uid"]
-        dref = _district_ref().set_index("uid")
-        fill = dref.loc[one.to_numpy(), ["district_code_old", "district_name_old"]]
-        fill.index = one.index
-        for col in ("district_code_old", "district_name_old"):
-            per[col] = per[col].fillna(fill[col].reindex(per.index))
+        one = dist_uids[sizes.eq(1)].set_index("qid")["uid"].reindex(index, fill_value=-1)
+        fill = _district_ref()[["district_code_old", "district_name_old"]].reindex(one)
+        for col in fill.columns:
+            per[col] = per[col].fillna(fill[col].set_axis(index))
     per["match_status"] = status
     per["match_candidates"] = cand
     per["match_source"] = unit["source"].where(status.eq(MATCHED))
