@@ -1,8 +1,12 @@
 import logging
+import re
+import sys
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from analysis import catalogue, clean, privacy, store
@@ -39,6 +43,52 @@ def test_leak_check_catches_personal_columns_and_passes_clean_tables():
     privacy.assert_clean(
         pd.DataFrame({"commune": ["Cẩm La"], "wave": [2023], "x": [93.7]}), "t", CAT
     )
+
+
+#: Text that does and does not look personal, in the corners of the screen before the patterns:
+#: digits of other scripts, separators, digits split by letters, e-mail addresses in Vietnamese.
+TRICKY = [
+    "0912 345 678", "0912.345.678", "(024) 3825 1234", "+84 912 345 678", "84912345678",
+    "0\u0669\u0661\u0662\u0663\u0664\u0665\u0666\u0667",  # 0 and 8 Arabic-Indic digits
+    "\uff10\uff10\uff11\uff12\uff10\uff13\uff10\uff10\uff14\uff10\uff10\uff15",  # full-width
+    "0\U0001d7d7\U0001d7d6\U0001d7d7\U0001d7d6\U0001d7d7\U0001d7d6\U0001d7d7\U0001d7d6",  # maths bold
+    "001\u00a0203\u2009004\u3000005", "Xã Cẩm La 0912 345 678 (gọi tối)", "nguyễn@ví-dụ.vn",
+    "a@b", "a@b.c", "@", "Xã 4;70;190;226", "12345678", "091234567", "0912 34 56 7x8",
+    "1234567890123", "²³¹0912345678", "Xã Đông Khê [16387] | Xã Đông Khê [16408]", "Cẩm La",
+]  # fmt: skip
+
+
+def _first_leak(values: pd.Series) -> str | None:
+    """What the leak check finds in ``values`` without screening: every distinct value."""
+    whats = (privacy.looks_personal(str(v)) for v in pd.unique(values.dropna()))
+    return next((what for what in whats if what), None)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("value", TRICKY)
+def test_leak_check_finds_what_every_distinct_value_checked_finds(value, dtype):
+    values = pd.Series(["Cẩm La", None, value], dtype=dtype)
+    expected = _first_leak(values)
+    if expected is None:
+        privacy.assert_clean(pd.DataFrame({"commune": values}), "t", CAT)
+    else:
+        with pytest.raises(privacy.PersonalDataLeak, match=f"looks like a {expected}$"):
+            privacy.assert_clean(pd.DataFrame({"commune": values}), "t", CAT)
+
+
+def test_leak_screen_keeps_every_digit_and_pattern_python_knows():
+    """The pyarrow screen counts as a digit every character Python's ``\\d`` matches."""
+    digits = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\d", chr(c))]
+    maybe = pc.match_substring_regex(pa.array(digits), f"^(?:{privacy._MAYBE_DIGIT})$")
+    assert len(digits) > 600 and pc.all(maybe).as_py()
+    # a new kind of pattern needs its own screen in privacy._suspects
+    assert set(privacy.PATTERNS) == {"citizen ID number", "phone number", "e-mail address"}
+    suspects = privacy._suspects(pd.Series(TRICKY * 2, dtype="str"))
+    flagged = [t for t in TRICKY if privacy.looks_personal(t)]
+    assert [t for t in suspects if t in flagged] == flagged  # all of them, in order
+    assert len(suspects) < len(TRICKY)
+    with pytest.raises(privacy.PersonalDataLeak, match="e-mail"):  # the first one is reported
+        privacy.assert_clean(pd.DataFrame({"x": ["Cẩm La", "a@b.vn", "0912 345 678"]}), "t", CAT)
 
 
 # ----------------------------------------------------------------------------- canaries
