@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis.catalogue import Catalogue
@@ -37,24 +38,41 @@ DERIVED = {
 }
 
 
+def _summary(series: pd.Series) -> dict:
+    """What a column holds: n, n_missing, and mean, min, max (numbers), mean (flags) or the number
+    of distinct values (the rest)."""
+    missing = series.isna().to_numpy()
+    n_missing = int(np.count_nonzero(missing))
+    out = {"n": len(series) - n_missing, "n_missing": n_missing}
+    if series.dtype.kind in "fiu" or str(series.dtype) in ("Int64", "Int8"):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if n_missing:
+            values = values[~missing]
+        if len(values):  # NumPy's mean sums pairwise, as pandas does
+            out.update(
+                mean=round(float(values.mean()), 4),
+                min=float(values.min()),
+                max=float(values.max()),
+            )
+    elif series.dtype == bool:
+        out.update(mean=round(float(series.mean()), 4) if len(series) else None)
+    else:
+        out.update(distinct=int(series.nunique()))
+    return out
+
+
 def codebook(
     catalogue: Catalogue, tables: dict[str, pd.DataFrame], log: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per column of each processed table: meaning, unit, range, and what the data hold."""
     rows = []
-    corrections = log.groupby("variable").size() if len(log) else pd.Series(dtype="int64")
+    corrections = log["variable"].value_counts() if len(log) else pd.Series(dtype="int64")
     for table, df in tables.items():
         spec = catalogue.variables(TABLE_INSTRUMENT[table])
         for column in df.columns:
             base = column.removesuffix("_approx")
             series = df[column]
-            entry = {
-                "table": table,
-                "column": column,
-                "dtype": str(series.dtype),
-                "n": int(series.notna().sum()),
-                "n_missing": int(series.isna().sum()),
-            }
+            entry = {"table": table, "column": column, "dtype": str(series.dtype)}
             if base in spec.index:
                 var = spec.loc[base]
                 approx = column.endswith("_approx")
@@ -72,18 +90,7 @@ def codebook(
             else:
                 label, unit = DERIVED.get(column, (column, None))
                 entry.update(label_vi=label, label_en=label, kind="derived", unit=unit)
-            if series.dtype.kind in "fiu" or str(series.dtype) in ("Int64", "Int8"):
-                values = series.dropna().astype("float64")
-                if len(values):
-                    entry.update(
-                        mean=round(float(values.mean()), 4),
-                        min=float(values.min()),
-                        max=float(values.max()),
-                    )
-            elif series.dtype == bool:
-                entry.update(mean=round(float(series.mean()), 4) if len(series) else None)
-            else:
-                entry.update(distinct=int(series.nunique()))
+            entry.update(_summary(series))
             rows.append(entry)
     columns = [
         "table",
