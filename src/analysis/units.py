@@ -647,10 +647,10 @@ def _pair_candidates(pairs: pd.DataFrame, names: pd.DataFrame, ref: pd.DataFrame
     search, searched = pd.factorize(block * len(names) + name)  # one per distinct (block, name)
     q = names[["full", "rem", "loose", "ptype"]].take(searched % len(names))
     q = q.assign(qid=np.arange(len(searched)), block=searched // len(names))
-    found = _candidates(q, ref)  # best per search (and below per query, over its searches)
+    found = _candidates(q, ref)  # best per search, so per query when it has only one
     i, j = _join(search, found["qid"].to_numpy())
     found = found.iloc[j].reset_index(drop=True).assign(qid=pairs["qid"].to_numpy()[i])
-    return _best(found)
+    return found if pairs["qid"].is_unique else _best(found)
 
 
 def _break_ties(cands: pd.DataFrame, info: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
@@ -976,15 +976,15 @@ def match_communes(
     if period == "old":
         cols += ["district_code_old", "district_name_old"]
     cols += [f"commune_code{P}", f"commune_name{P}", f"commune_type{P}"]
-    single = res[res["n"].eq(1)].drop_duplicates("qid").set_index("qid")["uid"]
+    single = res[res["n"].eq(1)].set_index("qid")["uid"]
     # (the reference tables' row labels are their uids)
     unit = ref[[*cols, "source"]].reindex(single.reindex(index, fill_value=-1)).set_axis(index)
     per = unit[cols].copy()
     per[f"province_code{P}"] = per[f"province_code{P}"].fillna(prov_code)
     per[f"province_name{P}"] = per[f"province_name{P}"].fillna(pm[f"province_name{P}"])
     if period == "old" and len(dist_uids):
-        sizes = dist_uids.groupby("qid")["uid"].transform("size")
-        one = dist_uids[sizes.eq(1)].set_index("qid")["uid"].reindex(index, fill_value=-1)
+        one = dist_uids.drop_duplicates("qid", keep=False).set_index("qid")["uid"]
+        one = one.reindex(index, fill_value=-1)
         fill = _district_ref()[["district_code_old", "district_name_old"]].reindex(one)
         for col in fill.columns:
             per[col] = per[col].fillna(fill[col].set_axis(index))
