@@ -91,6 +91,16 @@ def test_leak_screen_keeps_every_digit_and_pattern_python_knows():
         privacy.assert_clean(pd.DataFrame({"x": ["Cẩm La", "a@b.vn", "0912 345 678"]}), "t", CAT)
 
 
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_redact_changes_what_every_distinct_value_redacted_changes(dtype):
+    values = pd.Series([*TRICKY, None, *reversed(TRICKY)], dtype=dtype)
+    out, changed = privacy.redact(values)
+    expected = [None if v is None or v != v else privacy.redact_text(v) for v in values]
+    assert [None if v is None or v != v else v for v in out] == expected
+    assert changed.tolist() == [e is not None and e != v for e, v in zip(expected, values)]
+    assert 0 < changed.sum() < len(values) - 1
+
+
 # ----------------------------------------------------------------------------- canaries
 
 CANARY_NAMES = ["Nguyễn Thị Hoạ Mi Canary", "Trần Văn Kiểm Tra"]

@@ -80,12 +80,20 @@ def looks_personal(text: str) -> str | None:
 def redact(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(values with personal-looking text redacted, mask of the cells changed).
 
-    Computed once per distinct value."""
+    Computed once per distinct value that may hold personal data (:func:`_screen`)."""
     codes, uniques = factorize(values)
     if not len(uniques):
         return values, pd.Series(False, index=values.index)
-    cleaned = np.array([redact_text(str(u)) for u in uniques], dtype=object)
-    changed_u = cleaned != uniques.to_numpy(dtype=object)
+    texts = uniques.to_numpy(dtype=object)
+    screened = (
+        np.flatnonzero(_screen(pa.array(uniques.array)))
+        if _is_arrow_text(uniques)
+        else range(len(texts))
+    )
+    cleaned = texts.copy()
+    for i in screened:
+        cleaned[i] = redact_text(str(texts[i]))
+    changed_u = cleaned != texts
     if not changed_u.any():
         return values, pd.Series(False, index=values.index)
     changed = pd.Series((codes >= 0) & changed_u[codes], index=values.index)
@@ -94,18 +102,28 @@ def redact(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, changed
 
 
+def _is_arrow_text(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _screen(texts: pa.Array) -> np.ndarray:
+    """Mask of the texts that :data:`PATTERNS` may match: every one they match, and few others
+    (an '@', or nine characters that may be digits), found without Python."""
+    maybe = pc.or_(
+        pc.greater_equal(pc.count_substring_regex(texts, _MAYBE_DIGIT), _MIN_DIGITS),
+        pc.match_substring(texts, "@"),
+    )
+    return maybe.fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def _suspects(values: pd.Series) -> list[str]:
     """The distinct texts of ``values`` that :func:`looks_personal` may flag, in order of first
     appearance: every one it flags, and few others (pyarrow text is screened without Python)."""
-    dtype = values.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+    if not _is_arrow_text(values):
         return [str(v) for v in pd.unique(values.dropna())]
     uniques = pc.unique(pa.array(values)).drop_null()
-    maybe = pc.or_(
-        pc.greater_equal(pc.count_substring_regex(uniques, _MAYBE_DIGIT), _MIN_DIGITS),
-        pc.match_substring(uniques, "@"),
-    )
-    return uniques.filter(maybe).to_pylist()
+    return uniques.filter(_screen(uniques)).to_pylist()
 
 
 def assert_clean(df: pd.DataFrame, name: str, catalogue: Catalogue) -> None:
