@@ -674,10 +674,10 @@ def _break_ties(cands: pd.DataFrame, info: pd.DataFrame, ref: pd.DataFrame) -> p
     }
     akeys = {a: _accent_key(a) for a in set(src)}
     ref_akeys = ref.set_index("uid")["akey"].loc[uid]
-    spelt = np.array(
+    spelt = np.array(  # the candidate is spelt as typed, and the name was typed with diacritics
         [accented[p] and akeys[a] == k for p, a, k in zip(prepared, src, ref_akeys, strict=True)]
     )
-    decided = pd.Series(spelt).groupby(qid).transform("sum").eq(1).to_numpy()  # exactly one
+    decided = pd.Series(spelt).groupby(qid).transform("sum").eq(1).to_numpy()  # one spelt only
     drop = np.zeros(len(cands), dtype=bool)
     drop[tied] = np.isin(qid, qid[decided]) & ~spelt
     return cands[~drop]
@@ -819,6 +819,15 @@ def _fmt_communes(uids: list[int], period: str) -> str:
     return _SEP.join(_commune_labels(period)[uids])
 
 
+def _texts(cands: pd.DataFrame, period: str) -> dict[int, str]:
+    """Candidates text of each qid of ``cands`` (qid, uid), its units in the order listed."""
+    labels: dict[int, list[str]] = {}
+    shown = _commune_labels(period)[cands["uid"].to_numpy()]
+    for qid, label in zip(cands["qid"].tolist(), shown, strict=True):
+        labels.setdefault(qid, []).append(label)
+    return {qid: _SEP.join(each) for qid, each in labels.items()}
+
+
 @lru_cache(maxsize=2)
 def _commune_labels(period: str) -> np.ndarray:
     """How a candidate commune is shown, by uid: "name [code]" (old units: ", district")."""
@@ -940,15 +949,14 @@ def match_communes(
     status[n.eq(1)] = MATCHED
     status[n.gt(1)] = AMBIGUOUS
     texts: dict[int, object] = {}  # qid → candidates text (set once below: one copy)
-    for qid, grp in res[res["n"].gt(1)].groupby("qid"):
-        texts[qid] = _fmt_communes(list(grp["uid"]), period)
+    texts |= _texts(res[res["n"].gt(1)], period)
 
     # Unmatched: say why, and show what exists (elsewhere in the province, or closest names).
     unmatched = (status.eq(UNMATCHED) & prov_code.notna()).to_numpy()
     q_else = pairs(np.flatnonzero(unmatched & dist_given), prov_code.array[unmatched & dist_given])
     elsewhere = _counted(_break_ties(_pair_candidates(q_else, comm, ref_p), info, ref_p))
-    for qid, grp in elsewhere.groupby("qid"):
-        texts[qid] = "found elsewhere in the province: " + _fmt_communes(list(grp["uid"]), period)
+    for qid, text in _texts(elsewhere, period).items():
+        texts[qid] = "found elsewhere in the province: " + text
     rest = np.flatnonzero(unmatched & ~index.isin(elsewhere["qid"]))
     near: dict[int, list[int]] = {}
     if period == "old":  # closest names in the given district, else in the province
