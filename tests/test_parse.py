@@ -231,3 +231,66 @@ def test_simple_number_shortcut_reads_like_the_general_rules(monkeypatch):
     pd.testing.assert_series_equal(fast.approx, general.approx)
     pd.testing.assert_series_equal(fast.converted, general.converted)
     pd.testing.assert_frame_equal(fast.changes, general.changes)
+
+
+def test_text_patterns_for_pyarrow_match_pythons():
+    """The RE2 spellings of CONTROL and ``\\s`` match the same characters as Python's."""
+    import re
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from analysis import parse
+
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    arrow = pa.array(chars)
+    for python, re2 in [(parse.CONTROL, parse._RE2_CONTROL), (r"\s", parse._RE2_SPACE)]:
+        expected = [bool(re.fullmatch(python, c)) for c in chars]
+        assert pc.match_substring_regex(arrow, f"^{re2}$").to_pylist() == expected
+
+
+#: Names as exports hold them: spaces of all kinds, control and bidi characters, formulas,
+#: numbers with signs, markup and script URLs, colons and angle brackets that are not markup.
+ODD_TEXT = [
+    " Xã\u00a0 Cẩm\u2003La ", "Cẩm\tLa\r\n", "\u202eaL màC\u202c", "Cẩm\u200bLa", "a\x00b\x1fc",
+    "=1+1", "+84 912", "-3", "- 3,5 %", "@Cẩm", "=", "+", "<b>Cẩm</b>", "a < b > c", "<", "x:y",
+    "JavaScript\u3000:alert(1)", "vbscript :x", "Thôn 3: Cẩm La", "<!-- x -->", "\u3000", "",
+    "#N/A", " #div/0! ", "Cầm La", "Phường\u2028 1", "\ufeffXã A", "Xã\u0085B",
+]  # fmt: skip
+
+
+def _reference_parse_text(text: pd.Series) -> tuple[list, list]:
+    """parse_text's cleaning and rules, one cell at a time with Python's regular expressions."""
+    import re
+
+    from analysis import parse
+
+    values, rules = [], []
+    for i, cell in text.items():
+        cleaned = re.sub(r"\s+", " ", re.sub(parse.CONTROL, "", cell)).strip()
+        if cleaned != cell:
+            rules.append((i, "control-characters-removed"))
+        if cleaned.lower() in parse.SHEET_ERRORS:
+            rules.append((i, "sheet-error-cell"))
+            cleaned = ""
+        if re.match(parse.FORMULA, cleaned) and len(cleaned) > 1:
+            if not re.fullmatch(r"[+-]?[\d.,\s]+%?", cleaned):
+                rules.append((i, "formula-like-text-escaped"))
+                cleaned = "'" + cleaned
+        if cleaned and re.search(parse.MARKUP, cleaned):
+            rules.append((i, "markup-like-text-kept-as-text"))
+        values.append(cleaned or None)
+    return values, rules
+
+
+def test_text_cleaning_matches_the_python_reference():
+    import unicodedata
+
+    cells = pd.Series(ODD_TEXT * 2, dtype="str")
+    parsed = parse_text(cells)
+    nfc = cells.map(lambda c: unicodedata.normalize("NFC", c.strip()))
+    values, rules = _reference_parse_text(nfc)
+    assert [None if pd.isna(v) else v for v in parsed.values] == values
+    got = sorted(zip(parsed.changes["label"], parsed.changes["rule"], strict=True))
+    assert got == sorted(rules)

@@ -97,7 +97,9 @@ def test_redact_changes_what_every_distinct_value_redacted_changes(dtype):
     out, changed = privacy.redact(values)
     expected = [None if v is None or v != v else privacy.redact_text(v) for v in values]
     assert [None if v is None or v != v else v for v in out] == expected
-    assert changed.tolist() == [e is not None and e != v for e, v in zip(expected, values)]
+    assert changed.tolist() == [
+        e is not None and e != v for e, v in zip(expected, values, strict=True)
+    ]
     assert 0 < changed.sum() < len(values) - 1
 
 

@@ -51,6 +51,12 @@ YES = frozenset(["1", "co", "yes", "y", "true", "dung", "da", "roi", "da kich ho
 NO = frozenset(["0", "khong", "no", "n", "false", "chua", "sai"])
 #: Control, zero-width and bidirectional formatting characters: never part of a name.
 CONTROL = r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+#: :data:`CONTROL` and Python's ``\s`` (what ``str.isspace`` accepts) in pyarrow's RE2 syntax
+_RE2_CONTROL = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", CONTROL)
+_RE2_SPACE = (
+    r"[\x{9}-\x{d}\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+    r"\x{205f}\x{3000}]"
+)
 #: Text a spreadsheet would run as a formula (=, +, -, @ first; tab and CR are stripped anyway).
 FORMULA = r"^[=+\-@]"
 #: Text that a browser would take for markup or a script URL.
@@ -507,19 +513,23 @@ def parse_text(raw: pd.Series) -> Parsed:
     if raw.dtype == object:
         raw = raw.where(raw.notna()).map(str, na_action="ignore").astype(object)
     text, _ = _as_text(raw)
-    cleaned = text.str.replace(CONTROL, "", regex=True)
-    cleaned = cleaned.str.replace(r"\s+", " ", regex=True).str.strip()
+    cleaned = pc.replace_substring_regex(pa.array(text.array), _RE2_CONTROL, "")
+    cleaned = pc.replace_substring_regex(cleaned, _RE2_SPACE + "+", " ")
+    cleaned = pd.Series(pd.array(cleaned, dtype=text.dtype), index=text.index).str.strip()
     changed = (text.notna() & (cleaned != text)).fillna(False).astype(bool)
     changes.add(text.index[changed], text[changed], cleaned[changed], "control-characters-removed")
     error = cleaned.str.lower().isin(SHEET_ERRORS) & cleaned.notna()
     changes.add(cleaned.index[error], cleaned[error], None, "sheet-error-cell")
     cleaned = cleaned.where(~error & (cleaned != ""))
     formula = (cleaned.str.match(FORMULA) & (cleaned.str.len() > 1)).fillna(False).astype(bool)
-    formula &= ~cleaned.str.fullmatch(r"[+-]?[\d.,\s]+%?").fillna(False).astype(bool)
+    formula[formula] = ~cleaned[formula].str.fullmatch(r"[+-]?[\d.,\s]+%?").astype(bool)
     escaped = "'" + cleaned[formula]
     changes.add(cleaned.index[formula], cleaned[formula], escaped, "formula-like-text-escaped")
     cleaned[formula] = escaped
-    markup = cleaned.str.contains(MARKUP, regex=True).fillna(False).astype(bool)
+    # markup holds a "<" or a ":": only those cells go through Python's regular expressions
+    markup = cleaned.str.contains("<", regex=False) | cleaned.str.contains(":", regex=False)
+    markup = markup.fillna(False).astype(bool)
+    markup[markup] = cleaned[markup].str.contains(MARKUP, regex=True).astype(bool)
     changes.add(cleaned.index[markup], cleaned[markup], None, "markup-like-text-kept-as-text")
     return Parsed(cleaned, pd.Series(False, index=raw.index), changes.frame())
 
