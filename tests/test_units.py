@@ -687,7 +687,8 @@ def _break_ties_per_query(cands, info, ref):
 
 def test_pair_candidates_and_ties_equal_merges_and_loops():
     """Every package commune and a variant of it, searched in its district and in another of its
-    province (queries of several blocks), and in its province: same candidates, same order."""
+    province (queries of several blocks), and in its province (one block each, the path without
+    a second _best): same candidates, same order."""
     ref = U._commune_ref("old")
     names = U._parse_unique(
         pd.concat(
