@@ -271,3 +271,21 @@ def test_future_dates_and_keys_out_of_range(tmp_path):
     with pytest.raises(RawDataError, match="valid range") as err:
         clean.clean(make_raw(tmp_path / "w", COMMUNE.replace(",2023,02/12", ",2031,02/12")))
     assert (err.value.row, err.value.column) == (3, "Năm khảo sát")
+
+
+#: Place cells at the edges of the total-row screen: punctuation, digits and letters of other
+#: scripts before the T or C, case, diacritics, length.
+TOTAL_CELLS = [
+    "Tổng cộng", "TỔNG CỘNG", "tong cong", "Cộng", "  — Tổng số:", "(Tổng)", "_Total", "TOTAL",
+    "Toàn tỉnh", "toan huyen", "«Cộng»", "1. Tổng cộng", "Tổng cộng xã", "Ｔổng cộng", "Cẩm La",
+    "Thị trấn Tiên Yên", "Cộng hoà", "ạTổng", "٣Tổng", "\u200bTổng cộng", "Tổng" + " " * 36 + "!",
+    "Tổng" + " " * 37 + "!", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_total_screen_keeps_what_the_plain_rule_finds(dtype):
+    values = pd.Series(TOTAL_CELLS, dtype=dtype)
+    expected = [clean._is_total(v) for v in TOTAL_CELLS]
+    assert clean._totals(values).tolist() == expected
+    assert 3 < sum(expected) < len(expected) - 3

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from analysis import __version__, ingest, privacy, provenance, store, units
@@ -227,10 +228,10 @@ class _Batch:
         return self.factorized(name)[0] < 0
 
     def distinct_map(self, name: str, func) -> np.ndarray:
-        """``func`` of every cell of a column (False for empty cells), once per distinct value."""
+        """Mask of the cells of a column for which ``func(distinct values)`` (a mask of them)
+        holds; False for empty cells."""
         codes, uniques = self.factorized(name)
-        per = np.array([bool(func(u)) for u in uniques] + [False], dtype=bool)
-        return per[codes]
+        return np.append(np.asarray(func(uniques), dtype=bool), False)[codes]
 
     def where(self, label: int, name: str | None = None) -> dict:
         """file, row and column (as written) of a cell, for errors."""
@@ -305,6 +306,25 @@ def _is_total(value: object) -> bool:
     return bool(TOTAL_ROW.fullmatch(header_key(value)))
 
 
+def _totals(values: pd.Series) -> np.ndarray:
+    r"""Mask of the distinct values that are total labels ("Tổng cộng", "Total", ...). Text
+    read by pyarrow is screened there first: RE2's ``\W`` (not an ASCII letter or digit)
+    takes every character Python's does, so the screen keeps every label :func:`_is_total`
+    accepts."""
+    out = np.zeros(len(values), dtype=bool)
+    candidates = range(len(values))
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = pa.array(values.array)
+        screen = pc.and_(
+            pc.less_equal(pc.utf8_length(text), 40),
+            pc.match_substring_regex(text, "^" + _TOTAL_START.pattern),
+        )
+        candidates = np.flatnonzero(screen.fill_null(False).to_numpy(zero_copy_only=False))
+    for i in candidates:
+        out[i] = _is_total(values.iloc[i])
+    return out
+
+
 def _drop_rows(batch: _Batch, clog: _Log) -> np.ndarray:
     """Mask of the records to keep: blank, total and repeated header rows are dropped (logged)."""
     n = len(batch.raw)
@@ -324,8 +344,8 @@ def _drop_rows(batch: _Batch, clog: _Log) -> np.ndarray:
     commune_given = batch.factorized("commune")[0] >= 0
     total = np.where(
         commune_given,
-        batch.distinct_map("commune", _is_total),
-        batch.distinct_map("province", _is_total),
+        batch.distinct_map("commune", _totals),
+        batch.distinct_map("province", _totals),
     )
     for label in np.flatnonzero(total):
         where = batch.where(label, "commune")
@@ -336,7 +356,7 @@ def _drop_rows(batch: _Batch, clog: _Log) -> np.ndarray:
     repeated = ~blank & ~total
     for name in ("province", "commune"):
         written = {h for h in batch.headers[name] if h}
-        repeated &= batch.distinct_map(name, lambda v, w=written: isinstance(v, str) and v in w)
+        repeated &= batch.distinct_map(name, lambda values, w=written: values.isin(w))
     for label in np.flatnonzero(repeated):
         where = batch.where(label)
         clog.add(where["file"], where["row"], None, None, None, None,
