@@ -913,13 +913,15 @@ def _households(
         households, key, "household", lambda rows, at: places.attach(rows, ids[at])
     )
     duplicates.append(rep)
+    # personal columns go before the sort, which would only copy them
+    households = privacy.drop_personal(households, catalogue, "household")
     households = places.attach(households, ids, ["province_code_old", "commune_code_old"])
     households = _attach_pilots(households, pilots)
     order = _order(households, keep)
     households = places.attach(households.take(order).reset_index(drop=True), ids[order])
     households = households[[c for c in layout if c in households]]
     households.insert(0, "respondent_id", np.arange(1, len(households) + 1))
-    return privacy.drop_personal(households, catalogue, "household")
+    return households
 
 
 def _clean(

@@ -289,24 +289,42 @@ def _native_numbers(raw: pd.Series, is_text: pd.Series, out: pd.Series, expected
         out[numeric.index] = numeric.astype("float64")
 
 
-#: the common cells ("547", "85,3", "12%", "7,5 %"): whole digits without a leading zero, an
-#: optional decimal comma and percent sign. They read the same as through the general rules
-#: below (a test compares both on generated cells), without Python-level regular expressions.
-SIMPLE_NUMBER = r"(?:0|[1-9][0-9]{0,14})(?:,[0-9]{1,15})?(?: ?%)?"
+#: the common cells ("547", "1.234", "85,3", "12%", "7,5 %"): whole digits without a leading
+#: zero, grouped in thousands by "." or not, an optional decimal comma and percent sign; and
+#: numbers with a decimal dot ("47.6"; logged like every dot decimal) that cannot be read as
+#: thousands ("1.234" is 1234). They read the same as through the general rules below (a test
+#: compares both on generated cells), without Python-level regular expressions.
+SIMPLE_NUMBER = r"(?:0|[1-9][0-9]{0,14}|[1-9][0-9]{0,2}(?:\.[0-9]{3})+)(?:,[0-9]{1,15})?(?: ?%)?"
+SIMPLE_DOT_DECIMAL = r"(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}"
+_THOUSANDS = r"[0-9]{1,3}\.[0-9]{3}"
 
 
-def _simple_numbers(cells: pd.Series, out: pd.Series, converted: pd.Series) -> pd.Series:
-    """Read the cells that are simple numbers into ``out``/``converted``; return the others."""
+def _simple_numbers(
+    cells: pd.Series, out: pd.Series, converted: pd.Series, changes: _Changes
+) -> pd.Series:
+    """Read the cells that are simple numbers into ``out``/``converted`` (dot decimals logged
+    in ``changes``); return the others."""
     simple = cells.str.fullmatch(SIMPLE_NUMBER).fillna(False).to_numpy(dtype=bool)
-    if not simple.any():
-        return cells
-    done = cells[simple]
-    body = done.str.replace(" ", "", regex=False).str.replace("%", "", regex=False)
-    out[done.index] = body.str.replace(",", ".", regex=False).astype("float64")
-    converted[done.index] = done.str.contains(",", regex=False) | done.str.contains(
-        "%", regex=False
+    dot = (
+        (cells.str.fullmatch(SIMPLE_DOT_DECIMAL) & ~cells.str.fullmatch(_THOUSANDS))
+        .fillna(False)
+        .to_numpy(dtype=bool)
     )
-    return cells[~simple]
+    if simple.any():
+        done = cells[simple]
+        body = done.str.replace(" ", "", regex=False).str.replace("%", "", regex=False)
+        body = body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        out[done.index] = body.astype("float64")
+        converted[done.index] = (
+            done.str.contains(",", regex=False)
+            | done.str.contains("%", regex=False)
+            | done.str.contains(".", regex=False)
+        )
+    if dot.any():
+        numbers = cells[dot].astype("float64")
+        out[numbers.index] = numbers
+        changes.add(numbers.index, cells[dot], numbers, "dot-decimal")
+    return cells[~(simple | dot)]
 
 
 def _number(raw: pd.Series, expected: str) -> Parsed:
@@ -317,7 +335,7 @@ def _number(raw: pd.Series, expected: str) -> Parsed:
     text, is_text = _as_text(raw)
     _native_numbers(raw, is_text, out, expected)
     todo = _missing(text, changes)
-    cells = _simple_numbers(text[todo], out, converted) if todo.any() else text[todo]
+    cells = _simple_numbers(text[todo], out, converted, changes) if todo.any() else text[todo]
     if len(cells):
         body = cells.str.replace(APPROX.pattern, "", regex=True, case=False)
         approx = body != cells
