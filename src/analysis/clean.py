@@ -63,6 +63,8 @@ NUMERIC = ("number", "integer")
 UNIT_PLACE = ("province", "district", "commune")
 #: Raw files read at the same time.
 READ_THREADS = min(4, os.cpu_count() or 1)
+#: Columns of a batch factorised and parsed at the same time (pyarrow's kernels release the GIL).
+PARSE_THREADS = min(2, os.cpu_count() or 1)
 PILOT_COLUMNS = ("pilot_start", "adoption_wave", "programme", "pilot", "treated")
 
 
@@ -416,6 +418,42 @@ def _parse(batch: _Batch, name: str, var: dict, positions: np.ndarray) -> Parsed
         ) from None
 
 
+def _add_parsed(
+    batch: _Batch,
+    name: str,
+    var: dict,
+    parsed: Parsed,
+    positions: np.ndarray,
+    out: dict[str, pd.Series],
+    clog: _Log,
+) -> None:
+    """A parsed column into ``out`` (with its approximate-value flags) and its corrections
+    into the log."""
+    out[name] = parsed.values
+    if var["dtype"] in NUMERIC and var["kind"] in ("indicator", "context"):
+        out[f"{name}_approx"] = parsed.approx.astype(bool)
+    if var["kind"] == "personal":
+        return
+    changes = parsed.changes
+    if len(changes):
+        clog.add_frame(
+            batch.entries(
+                changes["label"].to_numpy(dtype="int64"),
+                name,
+                changes["old"],
+                changes["new"],
+                "",
+            ).assign(rule=changes["rule"].array)
+        )
+    converted = parsed.converted.to_numpy(dtype=bool)
+    if converted.any():
+        counts = np.bincount(batch.file_id[positions[converted]], minlength=len(batch.items))
+        for fid in np.flatnonzero(counts):
+            clog.add(batch.items[fid][0], None, batch.headers[name][fid], name,
+                     f"{counts[fid]} cells", None,
+                     "vietnamese-number-format-converted")  # fmt: skip
+
+
 def _typed(
     batch: _Batch, instrument: str, catalogue: Catalogue, clog: _Log, now: pd.Timestamp
 ) -> pd.DataFrame:
@@ -427,34 +465,15 @@ def _typed(
         for n in batch.raw.columns
         if n == "citizen_id" or specs[n]["dtype"] in ("date", "datetime")
     )
-    positions = np.flatnonzero(_drop_rows(batch, clog))
-    out: dict[str, pd.Series] = {}
-    for name in batch.raw.columns:
-        var = specs[name]
-        parsed = _parse(batch, name, var, positions)
-        out[name] = parsed.values
-        if var["dtype"] in NUMERIC and var["kind"] in ("indicator", "context"):
-            out[f"{name}_approx"] = parsed.approx.astype(bool)
-        if var["kind"] == "personal":
-            continue
-        changes = parsed.changes
-        if len(changes):
-            clog.add_frame(
-                batch.entries(
-                    changes["label"].to_numpy(dtype="int64"),
-                    name,
-                    changes["old"],
-                    changes["new"],
-                    "",
-                ).assign(rule=changes["rule"].array)
-            )
-        converted = parsed.converted.to_numpy(dtype=bool)
-        if converted.any():
-            counts = np.bincount(batch.file_id[positions[converted]], minlength=len(batch.items))
-            for fid in np.flatnonzero(counts):
-                clog.add(batch.items[fid][0], None, batch.headers[name][fid], name,
-                         f"{counts[fid]} cells", None,
-                         "vietnamese-number-format-converted")  # fmt: skip
+    names = list(batch.raw.columns)
+    with ThreadPoolExecutor(PARSE_THREADS) as pool:
+        list(pool.map(batch.factorized, [n for n in names if n not in batch.direct]))
+        positions = np.flatnonzero(_drop_rows(batch, clog))
+        # in column order: the error reported is the first column's, as when parsed one by one
+        parsed_columns = pool.map(lambda n: _parse(batch, n, specs[n], positions), names)
+        out: dict[str, pd.Series] = {}
+        for name, parsed in zip(names, parsed_columns, strict=True):
+            _add_parsed(batch, name, specs[name], parsed, positions, out, clog)
     typed = pd.DataFrame(out, index=pd.Index(positions))
     for name in spec.index[spec["required"] & (spec["kind"] == "key")]:
         missing = typed[name].isna().to_numpy()
