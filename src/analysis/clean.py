@@ -266,9 +266,6 @@ class _Batch:
 
 def _stack(items: list[tuple[str, ingest.RawTable]]) -> _Batch:
     names = list(dict.fromkeys(n for _, t in items for n in t.columns.values()))
-    frames = [t.data[list(t.columns)].set_axis(list(t.columns.values()), axis=1) for _, t in items]
-    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    raw = raw.reindex(columns=names)
     sizes = [len(t.data) for _, t in items]
     headers = {
         name: np.array(
@@ -277,12 +274,38 @@ def _stack(items: list[tuple[str, ingest.RawTable]]) -> _Batch:
         )
         for name in names
     }
+    if all(t.encoding != "xlsx" for _, t in items):  # text: the files' arrow chunks, uncopied
+        raw = pd.DataFrame(
+            {name: _text_column(items, headers[name], sizes) for name in names},
+            index=pd.RangeIndex(sum(sizes)),
+        )
+    else:
+        frames = [
+            t.data[list(t.columns)].set_axis(list(t.columns.values()), axis=1) for _, t in items
+        ]
+        raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        raw = raw.reindex(columns=names).reset_index(drop=True)
     return _Batch(
         items,
-        raw.reset_index(drop=True),
+        raw,
         np.repeat(np.arange(len(items)), sizes),
         np.concatenate([t.rows.to_numpy(dtype="int64") for _, t in items]),
         headers,
+    )
+
+
+def _text_column(
+    items: list[tuple[str, ingest.RawTable]], headers: np.ndarray, sizes: list[int]
+) -> pd.arrays.ArrowStringArray:
+    """One column of text files stacked; a file without it adds missing cells."""
+    chunks = []
+    for (_, table), header, size in zip(items, headers, sizes, strict=True):
+        if header is None:
+            chunks.append(pa.nulls(size, pa.large_string()))
+        else:
+            chunks.extend(pa.chunked_array(pa.array(table.data[header].array)).chunks)
+    return pd.arrays.ArrowStringArray(
+        pa.chunked_array(chunks, type=pa.large_string()), dtype=ingest.TEXT
     )
 
 
