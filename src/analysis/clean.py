@@ -603,15 +603,22 @@ def _typed_instrument(
 # ----------------------------------------------------------------------------- all files
 
 
-def _group_ids(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Dense ids (0, 1, ... in order of first appearance) of the distinct combinations of
-    ``columns``; a missing value is a value."""
+def _group_ids(df: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(dense ids: 0, 1, ... in order of first appearance, of the distinct combinations of
+    ``columns``, a missing value being a value; the row where each id first appears)."""
     key = np.zeros(len(df), dtype="int64")
+    span = 1  # key < span
     for col in columns:
         codes, uniques = factorize(df[col])
+        if span * (len(uniques) + 1) >= 2**62:  # keeps the key small whatever the columns
+            key, distinct = pd.factorize(key)
+            span = len(distinct)
         key = key * (len(uniques) + 1) + (codes + 1)
-        key, _ = pd.factorize(key)  # keeps the key small whatever the number of columns
-    return key.astype("int64")
+        span *= len(uniques) + 1
+    ids = pd.factorize(key)[0].astype("int64")
+    # a new id appears exactly where the running maximum grows
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(ids), prepend=-1) > 0)
+    return ids, first
 
 
 @dataclass
@@ -665,8 +672,7 @@ def _match_units(frames: dict[str, pd.DataFrame], unmatched: list[pd.DataFrame])
             df.reindex(columns=[*UNIT_PLACE, "source_file", "source_row"]).assign(new_units=new)
         )
     places = pd.concat(stacked, ignore_index=True)
-    gid = _group_ids(places, [*UNIT_PLACE, "new_units"])
-    _, first = np.unique(gid, return_index=True)
+    gid, first = _group_ids(places, [*UNIT_PLACE, "new_units"])
     distinct = places.iloc[first].reset_index(drop=True)
     distinct["period"] = np.where(distinct.pop("new_units"), "new", "old")
     parts = []
@@ -690,8 +696,7 @@ def _match_units(frames: dict[str, pd.DataFrame], unmatched: list[pd.DataFrame])
         code = found[f"province_code_{period}"].to_numpy()
         one_spelling = dict(zip(provinces, provinces.groupby(code).transform("first"), strict=True))
         query = part.assign(province=part["province"].map(one_spelling))
-        qid = _group_ids(query, list(UNIT_PLACE))
-        _, qfirst = np.unique(qid, return_index=True)
+        qid, qfirst = _group_ids(query, list(UNIT_PLACE))
         matched = units.match_communes(
             query.iloc[qfirst].reset_index(drop=True),
             province="province",
@@ -723,8 +728,7 @@ def _match_units(frames: dict[str, pd.DataFrame], unmatched: list[pd.DataFrame])
 def _attach_new_units(matched: pd.DataFrame) -> pd.DataFrame:
     """``units.attach_new_units``, computed once per distinct (old commune, old province)."""
     keys = ["commune_code_old", "province_code_old"]
-    ids = _group_ids(matched, keys)
-    _, first = np.unique(ids, return_index=True)
+    ids, first = _group_ids(matched, keys)
     new = units.attach_new_units(matched.iloc[first][keys].reset_index(drop=True))
     new = new.drop(columns=keys)
     return pd.concat(
