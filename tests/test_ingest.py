@@ -1,5 +1,7 @@
 import codecs
 import io
+import random
+import re
 import unicodedata
 import zipfile
 
@@ -184,6 +186,16 @@ def test_a_long_header_row_is_read_whole(tmp_path):
     assert len(table.skipped) == 1_500 and table.data["nam"].tolist() == ["2023"]
 
 
+def test_a_header_row_past_64_kib_is_read_whole(tmp_path):
+    """The header row is read on past the first 64 KiB (decoded again as it grows)."""
+    extra = ",".join(f"cột_lạ_{i:04d}_{'x' * 30}" for i in range(1_900))
+    assert len(extra.encode()) > ingest.SNIFF_BYTES
+    text = f"{KOBO.strip()},{extra}\nQuảng Ninh,Cẩm La,2023,5{',' * 1_900}\n"
+    table = ingest.read(write(tmp_path / "wider.csv", text), CAT)
+    assert len(table.skipped) == 1_900 and table.skipped[-1].startswith("cột_lạ_1899_")
+    assert table.data["xa"].tolist() == ["Cẩm La"]
+
+
 def test_xlsx_formula_cells(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -222,3 +234,39 @@ def test_a_bom_file_with_a_stray_byte_far_down_is_not_reread_as_windows_1258(tmp
     with pytest.raises(RawDataError, match="invalid UTF-8") as err:
         ingest.read(path, CAT)
     assert err.value.row == rows.count("\n") + 2
+
+
+# ----------------------------------------------------------------------------- fast paths
+
+
+def test_mojibake_patterns_find_what_one_alternation_finds():
+    """The per-letter patterns give the leftmost match the single alternation gave."""
+    alternation = re.compile("Ã[\u0080-\u00bf]|Ä‘|Æ°|Ä\u0090|á»|áº")
+    letters = "ÃÄÆáa\u0080\u00bf\u00c0‘°\u0090»º’ "
+    rng = random.Random(0)
+    for _ in range(3_000):
+        text = "".join(rng.choice(letters) for _ in range(rng.randrange(12)))
+        expected = alternation.search(text)
+        found = ingest._mojibake(text)
+        assert (found and (found.start(), found.group(0))) == (
+            expected and (expected.start(), expected.group(0))
+        ), text
+
+
+def _long_cells(tmp_path, xa, nam="2023"):
+    text = f"{KOBO}Quảng Ninh,{xa},{nam},5\nQuảng Ninh,Cẩm La,2023,6\n"
+    return ingest.read(write(tmp_path / "long.csv", text), CAT)
+
+
+def test_a_cell_of_many_bytes_but_few_characters_is_read(tmp_path):
+    """Bytes bound characters: 10,000 three-byte letters are 30,000 bytes and allowed."""
+    table = _long_cells(tmp_path, "ầ" * ingest.MAX_CELL_CHARS)
+    assert table.data["xa"].str.len().tolist() == [ingest.MAX_CELL_CHARS, 6]
+    assert table.rows.dtype == "int64" and table.rows.tolist() == [2, 3]
+
+
+def test_a_long_cell_is_named_after_a_column_of_many_bytes(tmp_path):
+    """A column over the byte bound but within the limit does not hide a later long cell."""
+    with pytest.raises(RawDataError, match="10,001 characters long") as err:
+        _long_cells(tmp_path, "ầ" * ingest.MAX_CELL_CHARS, nam="9" * (ingest.MAX_CELL_CHARS + 1))
+    assert (err.value.row, err.value.column) == (2, "nam")

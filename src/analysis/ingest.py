@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,8 +41,10 @@ SNIFF_BYTES = 1 << 16
 MAX_HEADER_BYTES = 1 << 20
 #: Header rows are looked for among the first rows (title rows often stand above them).
 HEADER_SEARCH_ROWS = 10
-#: Byte sequences that UTF-8 text takes when decoded as Windows-125x and saved again.
-MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|Ä‘|Æ°|Ä\u0090|á»|áº")
+#: Byte sequences that UTF-8 text takes when decoded as Windows-125x and saved again, one
+#: pattern per first letter (Python's re scans for a literal first letter much faster than for
+#: any of several; each pattern matches two characters and no two can match at one place).
+MOJIBAKE = tuple(re.compile(p) for p in ("Ã[\u0080-\u00bf]", "Ä[‘\u0090]", "Æ°", "á[»º]"))
 #: Cells longer than this are refused: no survey answer is that long.
 MAX_CELL_CHARS = 10_000
 #: Questionnaire exports have tens to a few hundred columns (Kobo); more is not an export.
@@ -224,8 +227,13 @@ def _invalid_utf8(path: Path, data: bytes, offset: int) -> RawDataError:
     )
 
 
+def _mojibake(text: str) -> re.Match | None:
+    """The first place in ``text`` where one of :data:`MOJIBAKE` matches."""
+    return min(filter(None, (p.search(text) for p in MOJIBAKE)), key=re.Match.start, default=None)
+
+
 def _check_text(path: Path, text: str, encoding: str) -> None:
-    found = MOJIBAKE.search(text)
+    found = _mojibake(text)
     if found:
         raise RawDataError(
             path,
@@ -266,11 +274,15 @@ def _delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _header_row(path: Path, fh: io.BufferedReader, head: bytes, encoding: str, size: int):
-    """The header record (NFC, stripped) and the delimiter; reads past 64 KiB when needed."""
+def _header_row(
+    path: Path, fh: io.BufferedReader, head: bytes, text: str, encoding: str, size: int
+):
+    """The header record (NFC, stripped) and the delimiter; reads past 64 KiB when needed.
+
+    ``text`` is ``head`` decoded (errors ignored).
+    """
     data = head
     while True:
-        text = data.decode(encoding, errors="ignore")
         complete = len(data) >= size
         if complete or re.search(r"[\r\n]", text):
             delimiter = _delimiter(re.split(r"\r\n|\r|\n", text, maxsplit=1)[0])
@@ -289,6 +301,7 @@ def _header_row(path: Path, fh: io.BufferedReader, head: bytes, encoding: str, s
                 expected=f"a header row of at most {MAX_COLUMNS:,} column names",
             )
         data += fh.read(MAX_HEADER_BYTES + 1 - len(data))
+        text = data.decode(encoding, errors="ignore")
     header = [unicodedata.normalize("NFC", h).strip().lstrip("\ufeff") for h in record]
     if not any(header):
         raise RawDataError(path, "the first line is blank", row=1, expected="a header row")
@@ -322,8 +335,9 @@ def read_csv(path: Path, catalogue: Catalogue) -> RawTable:
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
         encoding = detect_encoding(path, head, complete=len(head) >= size)
-        _check_text(path, head.decode(encoding, errors="ignore"), encoding)
-        header, delimiter = _header_row(path, fh, head, encoding, size)
+        text = head.decode(encoding, errors="ignore")
+        _check_text(path, text, encoding)
+        header, delimiter = _header_row(path, fh, head, text, encoding, size)
     wanted = [h for h in dict.fromkeys(header) if h and _wanted(catalogue, h)]
     _check_headers(path, header, wanted, row=1)
     if not wanted:  # (pyarrow reads every column when asked for none) identify() refuses it
@@ -369,7 +383,7 @@ def read_csv(path: Path, catalogue: Catalogue) -> RawTable:
         index=pd.RangeIndex(table.num_rows),
         copy=False,
     )
-    rows = pd.Series(range(2, len(data) + 2), index=data.index, dtype="int64")
+    rows = pd.Series(np.arange(2, len(data) + 2, dtype=np.int64), index=data.index)
     skipped = tuple(h for h in header if h not in wanted)
     return RawTable(path, data, rows, encoding, skipped=skipped)
 
@@ -445,9 +459,16 @@ def _arrow_error(
 
 
 def _check_cell_length(path: Path, table: pa.Table, first_row: int) -> None:
+    """Refuse a cell of more than :data:`MAX_CELL_CHARS` characters (columns as read: text).
+
+    A cell has at least as many bytes as characters: one byte-length maximum over all columns
+    clears almost every table, and only a table it does not clear is looked at column by column.
+    """
+    if _most_bytes(table.columns) <= MAX_CELL_CHARS:
+        return
     for name in table.column_names:
         column = table[name]
-        if not len(column) or (pc.max(pc.binary_length(column)).as_py() or 0) <= MAX_CELL_CHARS:
+        if _most_bytes([column]) <= MAX_CELL_CHARS:
             continue
         lengths = pc.utf8_length(column).to_numpy(zero_copy_only=False)
         over = pd.Series(lengths).gt(MAX_CELL_CHARS)
@@ -460,6 +481,12 @@ def _check_cell_length(path: Path, table: pa.Table, first_row: int) -> None:
                 column=name,
                 expected=f"at most {MAX_CELL_CHARS:,} characters (a survey answer)",
             )
+
+
+def _most_bytes(columns: list[pa.ChunkedArray]) -> int:
+    """The longest cell of large_string columns in bytes (0 for none), in one pyarrow call."""
+    cells = pa.chunked_array([c for column in columns for c in column.chunks], pa.large_string())
+    return pc.max(pc.binary_length(cells)).as_py() or 0
 
 
 # ----------------------------------------------------------------------------- XLSX
@@ -640,10 +667,11 @@ def _find_header(path: Path, values: list[list], catalogue: Catalogue) -> int:
 
 def identify(table: RawTable, catalogue: Catalogue) -> None:
     """Decide which questionnaire a table is from its headers, and map them to catalogue names."""
+    headers = table.data.columns.tolist()  # (iterating the pyarrow-backed Index is slow)
     best, best_score, best_map = "", 0, {}
     for instrument in INSTRUMENTS:
         mapping = {}
-        for header in table.data.columns:
+        for header in headers:
             found = matches(catalogue, header).get(instrument)
             if found is not None:
                 mapping[header] = found[0]
