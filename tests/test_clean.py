@@ -289,3 +289,19 @@ def test_total_screen_keeps_what_the_plain_rule_finds(dtype):
     expected = [clean._is_total(v) for v in TOTAL_CELLS]
     assert clean._totals(values).tolist() == expected
     assert 3 < sum(expected) < len(expected) - 3
+
+
+def test_log_text_escapes_and_redacts_like_the_per_value_rule():
+    cells = [
+        "Yên\x07 Giang\u202e",
+        "0912 345 678",
+        "Cẩm La",
+        "a@b.vn",
+        "47.6",
+        "Cẩm\u200fLa 0912345678",
+    ]
+    values = pd.Series([*cells, None, *cells], dtype=object)
+    expected = [None if v is None else clean._visible(clean.privacy.redact_text(v)) for v in values]
+    got = clean._log_text(values)
+    assert [None if pd.isna(v) else v for v in got] == expected
+    assert expected[0] == "Yên\\u0007 Giang\\u202e" and expected[1] == "[redacted]"

@@ -253,7 +253,7 @@ def test_text_patterns_for_pyarrow_match_pythons():
 
     chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
     arrow = pa.array(chars)
-    for python, re2 in [(parse.CONTROL, parse._RE2_CONTROL), (r"\s", parse._RE2_SPACE)]:
+    for python, re2 in [(parse.CONTROL, parse.RE2_CONTROL), (r"\s", parse.RE2_SPACE)]:
         expected = [bool(re.fullmatch(python, c)) for c in chars]
         assert pc.match_substring_regex(arrow, f"^{re2}$").to_pylist() == expected
 

@@ -42,6 +42,7 @@ from analysis.exceptions import RawDataError
 from analysis.parse import (
     CONTROL,
     PARSERS,
+    RE2_CONTROL,
     Parsed,
     ValueProblem,
     as_text,
@@ -50,7 +51,7 @@ from analysis.parse import (
     parse_text,
     per_distinct_value,
 )
-from analysis.validate import out_of_range
+from analysis.validate import out_of_range, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,15 @@ def _log_text(values: pd.Series) -> pd.Series:
     """Log cells as text: personal-looking data redacted, invisible characters escaped (once
     per distinct value)."""
     codes, uniques = factorize(as_text(values))
-    cleaned = pd.array([_visible(privacy.redact_text(u)) for u in uniques], dtype="str")
+    texts = pa.array(uniques.array)
+    # only values that may hold personal data or invisible characters can change
+    changing = privacy.screen(texts) | pc.match_substring_regex(texts, RE2_CONTROL).to_numpy(
+        zero_copy_only=False
+    )
+    cleaned = uniques.to_numpy(dtype=object)
+    for i in np.flatnonzero(changing):
+        cleaned[i] = _visible(privacy.redact_text(cleaned[i]))
+    cleaned = pd.array(cleaned, dtype="str")
     return pd.Series(cleaned.take(codes, allow_fill=True), index=values.index)
 
 
@@ -986,6 +995,7 @@ def _clean(
     for path in others:
         clog.add(path.relative_to(raw_dir).as_posix(), None, None, None, None, None,
                  "file-ignored (not a CSV/XLSX export)")  # fmt: skip
+    background.submit(warm_up)  # pandera's imports beside the reading, not after it
     read = _read_all(raw_dir, files, catalogue, progress)
     # the raw files are hashed for the manifest beside the parsing that follows: hashlib
     # releases the GIL, and parsing keeps one core busy where reading kept all of them

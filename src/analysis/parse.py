@@ -52,8 +52,8 @@ NO = frozenset(["0", "khong", "no", "n", "false", "chua", "sai"])
 #: Control, zero-width and bidirectional formatting characters: never part of a name.
 CONTROL = r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
 #: :data:`CONTROL` and Python's ``\s`` (what ``str.isspace`` accepts) in pyarrow's RE2 syntax
-_RE2_CONTROL = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", CONTROL)
-_RE2_SPACE = (
+RE2_CONTROL = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", CONTROL)
+RE2_SPACE = (
     r"[\x{9}-\x{d}\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
     r"\x{205f}\x{3000}]"
 )
@@ -531,8 +531,8 @@ def parse_text(raw: pd.Series) -> Parsed:
     if raw.dtype == object:
         raw = raw.where(raw.notna()).map(str, na_action="ignore").astype(object)
     text, _ = _as_text(raw)
-    cleaned = pc.replace_substring_regex(pa.array(text.array), _RE2_CONTROL, "")
-    cleaned = pc.replace_substring_regex(cleaned, _RE2_SPACE + "+", " ")
+    cleaned = pc.replace_substring_regex(pa.array(text.array), RE2_CONTROL, "")
+    cleaned = pc.replace_substring_regex(cleaned, RE2_SPACE + "+", " ")
     cleaned = pd.Series(pd.array(cleaned, dtype=text.dtype), index=text.index).str.strip()
     changed = (text.notna() & (cleaned != text)).fillna(False).astype(bool)
     changes.add(text.index[changed], text[changed], cleaned[changed], "control-characters-removed")

@@ -80,13 +80,13 @@ def looks_personal(text: str) -> str | None:
 def redact(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(values with personal-looking text redacted, mask of the cells changed).
 
-    Computed once per distinct value that may hold personal data (:func:`_screen`)."""
+    Computed once per distinct value that may hold personal data (:func:`screen`)."""
     codes, uniques = factorize(values)
     if not len(uniques):
         return values, pd.Series(False, index=values.index)
     texts = uniques.to_numpy(dtype=object)
     screened = (
-        np.flatnonzero(_screen(pa.array(uniques.array)))
+        np.flatnonzero(screen(pa.array(uniques.array)))
         if _is_arrow_text(uniques)
         else range(len(texts))
     )
@@ -107,7 +107,7 @@ def _is_arrow_text(values: pd.Series) -> bool:
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
-def _screen(texts: pa.Array) -> np.ndarray:
+def screen(texts: pa.Array) -> np.ndarray:
     """Mask of the texts that :data:`PATTERNS` may match: every one they match, and few others
     (an '@', or nine characters that may be digits), found without Python."""
     maybe = pc.or_(
@@ -123,7 +123,7 @@ def _suspects(values: pd.Series) -> list[str]:
     if not _is_arrow_text(values):
         return [str(v) for v in pd.unique(values.dropna())]
     uniques = pc.unique(pa.array(values)).drop_null()
-    return uniques.filter(_screen(uniques)).to_pylist()
+    return uniques.filter(screen(uniques)).to_pylist()
 
 
 def assert_clean(df: pd.DataFrame, name: str, catalogue: Catalogue) -> None:
