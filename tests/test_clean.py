@@ -305,3 +305,13 @@ def test_log_text_escapes_and_redacts_like_the_per_value_rule():
     got = clean._log_text(values)
     assert [None if pd.isna(v) else v for v in got] == expected
     assert expected[0] == "Yên\\u0007 Giang\\u202e" and expected[1] == "[redacted]"
+
+
+def test_cleaning_restores_the_memory_pool(tmp_path):
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    with clean._memory_pool():
+        inside = pa.default_memory_pool().backend_name
+    assert pa.default_memory_pool().backend_name == before
+    assert inside in ("jemalloc", before)

@@ -25,8 +25,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -907,8 +908,32 @@ def clean(
     raw_dir = Path(raw_dir)
     files, others = raw_files(raw_dir)
     _check_file_names(files + others, raw_dir)
-    with ThreadPoolExecutor(max_workers=1) as background:
+    with _memory_pool(), ThreadPoolExecutor(max_workers=1) as background:
         return _clean(raw_dir, files, others, catalogue, progress, background)
+
+
+@contextmanager
+def _memory_pool() -> Iterator[None]:
+    """pyarrow's jemalloc pool while cleaning, where pyarrow has it (not on Windows).
+
+    Cleaning allocates and frees arrays of a million strings many times over; the default
+    mimalloc pool hands that memory back to the system, and each new array then waits for the
+    kernel to zero fresh pages (a quarter of the CPU time on the national benchmark data).
+    Measured there, alternating, medians of 3: 11.7 s against 12.3 s, system CPU 2.6 s against
+    5.6 s, peak memory 1.7 GB against 1.9 GB. Arrays keep the pool they came from, so results
+    outlive the switch; the previous pool is restored.
+    """
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def _read_all(
