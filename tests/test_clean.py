@@ -315,3 +315,24 @@ def test_cleaning_restores_the_memory_pool(tmp_path):
         inside = pa.default_memory_pool().backend_name
     assert pa.default_memory_pool().backend_name == before
     assert inside in ("jemalloc", before)
+
+
+def test_as_of_fixes_the_moment_of_cleaning(tmp_path):
+    raw = make_raw(tmp_path)
+    later = clean.clean(raw, as_of="2030-01-01")
+    assert "future-date set missing" not in set(later.log["rule"])
+    # on 2 December 2023, 10:00 the submissions of 3 December had not happened yet
+    earlier = clean.clean(raw, as_of=pd.Timestamp("2023-12-02 03:00", tz="UTC"))
+    future = earlier.log[earlier.log["rule"] == "future-date set missing"]
+    assert sorted(future["row"]) == [4, 5] and set(future["variable"]) == {"submitted_at"}
+    again = clean.clean(raw, as_of="2023-12-02 10:00")
+    pd.testing.assert_frame_equal(earlier.log, again.log)
+    pd.testing.assert_frame_equal(earlier.communes, again.communes)
+    out = subprocess.run(
+        [sys.executable, "-m", "analysis", "clean", "--raw", str(raw), "--out", str(tmp_path / "o"),
+         "--as-of", "2023-12-02T10:00"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    log = pd.read_csv(tmp_path / "o" / "cleaning_log.csv")
+    assert (log["rule"] == "future-date set missing").sum() == 2

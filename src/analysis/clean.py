@@ -901,15 +901,26 @@ def _check_file_names(paths: list[Path], raw_dir: Path) -> None:
 
 
 def clean(
-    raw_dir: str | Path, catalogue: Catalogue | None = None, *, progress: bool = False
+    raw_dir: str | Path,
+    catalogue: Catalogue | None = None,
+    *,
+    progress: bool = False,
+    as_of: str | pd.Timestamp | None = None,
 ) -> CleanResult:
-    """Clean every raw export under ``raw_dir`` (in memory; see :func:`run` to write)."""
+    """Clean every raw export under ``raw_dir`` (in memory; see :func:`run` to write).
+
+    ``as_of``: the moment of cleaning, Vietnam time (default: now). Dates after it are future
+    dates (see the module's docstring); give the moment of an earlier run to repeat it exactly.
+    """
+    now = _now() if as_of is None else pd.Timestamp(as_of)
+    if now.tz is not None:
+        now = now.tz_convert("Asia/Ho_Chi_Minh").tz_localize(None)
     catalogue = catalogue or load()
     raw_dir = Path(raw_dir)
     files, others = raw_files(raw_dir)
     _check_file_names(files + others, raw_dir)
     with _memory_pool(), ThreadPoolExecutor(max_workers=1) as background:
-        return _clean(raw_dir, files, others, catalogue, progress, background)
+        return _clean(raw_dir, files, others, catalogue, progress, background, now)
 
 
 @contextmanager
@@ -1011,10 +1022,10 @@ def _clean(
     catalogue: Catalogue,
     progress: bool,
     background: ThreadPoolExecutor,
+    now: pd.Timestamp,
 ) -> CleanResult:
     from analysis.codebook import codebook
 
-    now = _now()
     clog = _Log()
     clog.file_order = {p.relative_to(raw_dir).as_posix(): i for i, p in enumerate(files + others)}
     for path in others:
@@ -1105,9 +1116,16 @@ def _clean(
     )
 
 
-def run(raw_dir: str | Path, out_dir: str | Path, *, progress: bool = False) -> CleanResult:
-    """Clean ``raw_dir`` and replace ``out_dir`` with the results, all at once."""
-    result = clean(raw_dir, progress=progress)
+def run(
+    raw_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    progress: bool = False,
+    as_of: str | pd.Timestamp | None = None,
+) -> CleanResult:
+    """Clean ``raw_dir`` (see :func:`clean`) and replace ``out_dir`` with the results, all at
+    once."""
+    result = clean(raw_dir, progress=progress, as_of=as_of)
     store.replace_dir(result.outputs(), out_dir)
     log.info(
         "cleaned %d files: %s; %d corrections logged, %d duplicates removed, %d rows to "

@@ -11,8 +11,12 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.exceptions import AnalysisError
+
+if TYPE_CHECKING:  # pandas is imported by the commands that need it
+    import pandas as pd
 
 log = logging.getLogger("analysis")
 
@@ -20,7 +24,7 @@ log = logging.getLogger("analysis")
 def _clean(args: argparse.Namespace) -> int:
     from analysis import clean
 
-    result = clean.run(args.raw, args.out, progress=sys.stderr.isatty())
+    result = clean.run(args.raw, args.out, progress=sys.stderr.isatty(), as_of=args.as_of)
     m = result.manifest
     log.info(
         "wrote %s: %s rows; %d corrections in cleaning_log.csv; %d duplicate submissions "
@@ -107,6 +111,15 @@ def _report_paths(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _moment(text: str) -> pd.Timestamp:
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date or date-time: {text!r}") from exc
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -136,6 +149,14 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("data/processed"),
         help="folder for the processed tables (default: data/processed)",
+    )
+    c.add_argument(
+        "--as-of",
+        type=_moment,
+        default=None,
+        metavar="YYYY-MM-DD[THH:MM]",
+        help="the moment of cleaning, Vietnam time: later dates are future dates (default: "
+        "now; give an earlier run's moment to repeat it exactly)",
     )
     c.set_defaults(func=_clean)
 
