@@ -48,6 +48,7 @@ from analysis.parse import (
     ValueProblem,
     as_text,
     factorize,
+    is_arrow_text,
     parse_factorized,
     parse_text,
     per_distinct_value,
@@ -348,7 +349,7 @@ def _totals(values: pd.Series) -> np.ndarray:
     accepts."""
     out = np.zeros(len(values), dtype=bool)
     candidates = range(len(values))
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         text = pa.array(values.array)
         screen = pc.and_(
             pc.less_equal(pc.utf8_length(text), 40),

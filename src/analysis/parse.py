@@ -146,6 +146,11 @@ def _listed(values, n: int) -> list:
     return list(values)
 
 
+def is_arrow_text(values: pd.Series) -> bool:
+    """Text held by pyarrow (pandas' "str" dtype): pyarrow's kernels apply to it directly."""
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """``pd.factorize(values)`` (codes, -1 for missing; distinct values as a Series).
 
@@ -153,7 +158,7 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     pandas' route for a column of a million cells.
     """
     dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         array = pa.array(values.array)
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()

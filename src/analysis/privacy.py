@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from analysis.catalogue import Catalogue
 from analysis.exceptions import AnalysisError
-from analysis.parse import factorize
+from analysis.parse import factorize, is_arrow_text
 
 #: Patterns of personal data that must never appear in an output table.
 PATTERNS = {
@@ -87,7 +87,7 @@ def redact(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     texts = uniques.to_numpy(dtype=object)
     screened = (
         np.flatnonzero(screen(pa.array(uniques.array)))
-        if _is_arrow_text(uniques)
+        if is_arrow_text(uniques)
         else range(len(texts))
     )
     cleaned = texts.copy()
@@ -100,11 +100,6 @@ def redact(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     out = values.copy()
     out[changed] = cleaned[codes[changed.to_numpy()]]
     return out, changed
-
-
-def _is_arrow_text(values: pd.Series) -> bool:
-    dtype = values.dtype
-    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
 def screen(texts: pa.Array) -> np.ndarray:
@@ -120,7 +115,7 @@ def screen(texts: pa.Array) -> np.ndarray:
 def _suspects(values: pd.Series) -> list[str]:
     """The distinct texts of ``values`` that :func:`looks_personal` may flag, in order of first
     appearance: every one it flags, and few others (pyarrow text is screened without Python)."""
-    if not _is_arrow_text(values):
+    if not is_arrow_text(values):
         return [str(v) for v in pd.unique(values.dropna())]
     uniques = pc.unique(pa.array(values)).drop_null()
     return uniques.filter(screen(uniques)).to_pylist()
