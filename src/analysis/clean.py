@@ -205,6 +205,11 @@ class _Log:
 # ----------------------------------------------------------------------------- per batch
 
 
+def _text_cells(table: ingest.RawTable) -> bool:
+    """CSV exports hold text cells (pyarrow strings); XLSX workbooks hold cell values."""
+    return table.encoding != "xlsx"
+
+
 @dataclass
 class _Batch:
     """Files of one instrument read alike, stacked: one row per record of any of the files.
@@ -224,7 +229,7 @@ class _Batch:
 
     @property
     def is_text(self) -> bool:
-        return all(t.encoding != "xlsx" for _, t in self.items)
+        return all(_text_cells(t) for _, t in self.items)
 
     @property
     def rels(self) -> np.ndarray:
@@ -285,7 +290,7 @@ def _stack(items: list[tuple[str, ingest.RawTable]]) -> _Batch:
         )
         for name in names
     }
-    if all(t.encoding != "xlsx" for _, t in items):  # text: the files' arrow chunks, uncopied
+    if all(_text_cells(t) for _, t in items):  # text: the files' arrow chunks, uncopied
         raw = pd.DataFrame(
             {name: _text_column(items, headers[name], sizes) for name in names},
             index=pd.RangeIndex(sum(sizes)),
@@ -598,7 +603,7 @@ def _typed_instrument(
     """All files of an instrument: CSV exports (text cells) and XLSX (cell values) batched apart."""
     frames = []
     for is_text in (True, False):
-        group = [(rel, t) for rel, t in items if (t.encoding != "xlsx") == is_text]
+        group = [(rel, t) for rel, t in items if _text_cells(t) == is_text]
         if group:
             batch = _stack(group)
             _log_columns_not_read(batch, catalogue, clog)
